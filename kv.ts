@@ -1,0 +1,6 @@
+/**
+ * The Deno KV session store.
+ *
+ * @module
+ */
+export * from "./src/errors.ts";

@@ -1,0 +1,132 @@
+/**
+ * The errors a bot may want to catch: all of them name the session key.
+ *
+ * @module
+ */
+
+/**
+ * The base class of every session error this module throws. `key` is the
+ * session key (with its prefix) that the failure is about.
+ *
+ * @example Telling session failures apart in `bot.catch`
+ * ```ts
+ * import { SessionError } from "./errors.ts";
+ *
+ * function describe(error: unknown): string {
+ *   return error instanceof SessionError
+ *     ? `session ${error.key} failed: ${error.message}`
+ *     : String(error);
+ * }
+ * console.assert(describe(new Error("x")) === "Error: x");
+ * ```
+ */
+export class SessionError extends Error {
+  /** The session key the error is about. */
+  readonly key: string;
+
+  /**
+   * @param key The session key the error is about.
+   * @param message What happened and why.
+   * @param options The underlying cause, if any.
+   */
+  constructor(key: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SessionError";
+    this.key = key;
+  }
+}
+
+/**
+ * Thrown at the end of an update when the session was changed by someone else
+ * (another process, isolate, or an update that ran unserialised) after this
+ * update read it. Nothing was written: the newer stored value is kept. On
+ * webhooks, letting the error reach the webhook handler makes Telegram
+ * deliver the update again, and the retry runs on fresh data.
+ *
+ * @example
+ * ```ts
+ * import { SessionConflictError } from "./errors.ts";
+ *
+ * const error = new SessionConflictError("424242");
+ * console.assert(error.key === "424242");
+ * console.assert(error.message.includes("424242"));
+ * ```
+ */
+export class SessionConflictError extends SessionError {
+  /** @param key The session key that was changed concurrently. */
+  constructor(key: string) {
+    super(
+      key,
+      `Session "${key}" was changed by another update after this update read it, so this update's changes were not written (the newer stored value is kept)`,
+    );
+    this.name = "SessionConflictError";
+  }
+}
+
+/** The storage operation that failed. */
+export type StorageOperation = "read" | "write" | "delete";
+
+/**
+ * Thrown when the storage fails while reading, writing or deleting a session.
+ * The original error is the `cause`. A failed read never replaces stored data
+ * with `initial()`; a failed write leaves the stored value as it was (as far
+ * as the storage guarantees it).
+ *
+ * @example
+ * ```ts
+ * import { SessionStorageError } from "./errors.ts";
+ *
+ * const error = new SessionStorageError("7", "read", new Error("offline"));
+ * console.assert(error.message.includes("offline"));
+ * console.assert(error.operation === "read");
+ * ```
+ */
+export class SessionStorageError extends SessionError {
+  /** What the middleware was doing when the storage failed. */
+  readonly operation: StorageOperation;
+
+  /**
+   * @param key The session key.
+   * @param operation What the middleware asked the storage to do.
+   * @param cause What the storage threw.
+   */
+  constructor(key: string, operation: StorageOperation, cause: unknown) {
+    super(
+      key,
+      `Could not ${operation} session "${key}": ${describeCause(cause)}`,
+      { cause },
+    );
+    this.name = "SessionStorageError";
+    this.operation = operation;
+  }
+}
+
+/**
+ * Thrown by the stores of this module for a value they cannot hold: one that
+ * cannot be copied or serialised (functions, symbols), one that is too large,
+ * or a key the database cannot store. Nothing stored was changed.
+ *
+ * @example
+ * ```ts
+ * import { SessionValueError } from "./errors.ts";
+ *
+ * const error = new SessionValueError("42", "it contains a function");
+ * console.assert(error.message.includes("42"));
+ * ```
+ */
+export class SessionValueError extends SessionError {
+  /**
+   * @param key The session key.
+   * @param reason Why the value cannot be stored.
+   * @param options The underlying cause, if any.
+   */
+  constructor(key: string, reason: string, options?: ErrorOptions) {
+    super(key, `Cannot store session "${key}": ${reason}`, options);
+    this.name = "SessionValueError";
+  }
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  return String(cause);
+}

@@ -399,7 +399,8 @@ function cloneView(value: ArrayBufferView, seen: Seen): unknown {
     // Shared or resizable memory: let structuredClone decide what it means.
     return delegate(value, seen, objectToString.call(value));
   }
-  const copiedBuffer = cloneBuffer(buffer, seen);
+  const copiedBuffer = (seen.get(buffer) as ArrayBuffer | undefined) ??
+    cloneBuffer(buffer, seen);
   let copy: ArrayBufferView;
   if (value instanceof DataView) {
     copy = new DataView(copiedBuffer, value.byteOffset, value.byteLength);

@@ -221,7 +221,9 @@ function clonePlain(
 
 function cloneArray(value: unknown[], seen: Seen): unknown[] {
   const length = value.length;
-  const copy: unknown[] = new Array(length);
+  // Filled in order, so the copy stays a packed array when the original has
+  // no holes (V8 serialises packed arrays densely, holey ones sparsely).
+  const copy: unknown[] = [];
   seen.set(value, copy);
   let present = 0;
   let i = 0;
@@ -238,6 +240,7 @@ function cloneArray(value: unknown[], seen: Seen): unknown[] {
     if (error instanceof Uncloneable) error.segments.push(pathSegment(i));
     throw error;
   }
+  if (copy.length !== length) copy.length = length; // trailing holes
   // Object.keys lists indices and then any extra named properties; arrays
   // with extras are rare, but structuredClone keeps them, so do we.
   const keys = Object.keys(value);

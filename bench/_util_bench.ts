@@ -1,6 +1,6 @@
 // Micro-benchmarks for the private copy and change-detection helpers:
 // `deepClone` against `structuredClone`, `fingerprint` against
-// `JSON.stringify`, on a tiny session and on a ~1 KB one.
+// `JSON.stringify`, on a tiny session, a ~1 KB one and a ~60 KiB one.
 //
 //   deno bench bench/_util_bench.ts
 import { deepClone } from "../src/_clone.ts";
@@ -49,6 +49,14 @@ const medium = {
   lastSeen: 1732537200000,
 };
 
+/** A ~60 KiB session of 60 independent copies of `medium` (~1,000 objects). */
+const large = {
+  chats: Array.from(
+    { length: 60 },
+    (_, i) => ({ ...structuredClone(medium), lastSeen: i }),
+  ),
+};
+
 if (
   JSON.stringify(medium).length < 900 || JSON.stringify(medium).length > 1200
 ) {
@@ -93,4 +101,40 @@ Deno.bench("JSON.stringify, 1 KB", {
 });
 Deno.bench("fingerprint, 1 KB", { group: "fingerprint 1 KB" }, () => {
   fingerprint(medium);
+});
+
+Deno.bench("structuredClone, 60 KiB", {
+  group: "clone 60 KiB",
+  baseline: true,
+}, () => {
+  structuredClone(large);
+});
+Deno.bench("deepClone, 60 KiB", { group: "clone 60 KiB" }, () => {
+  deepClone(large);
+});
+
+Deno.bench("JSON.stringify, 60 KiB", {
+  group: "fingerprint 60 KiB",
+  baseline: true,
+}, () => {
+  JSON.stringify(large);
+});
+Deno.bench("fingerprint, 60 KiB", { group: "fingerprint 60 KiB" }, () => {
+  fingerprint(large);
+});
+
+// What the middleware really pays: encode, then compare with the fingerprint
+// taken when the session was read (comparing flattens the string).
+const baseline1k = fingerprint(medium);
+const json1k = JSON.stringify(medium);
+Deno.bench("JSON.stringify and compare, 1 KB", {
+  group: "encode and compare 1 KB",
+  baseline: true,
+}, () => {
+  if (JSON.stringify(medium) !== json1k) throw new Error("changed");
+});
+Deno.bench("fingerprint and compare, 1 KB", {
+  group: "encode and compare 1 KB",
+}, () => {
+  if (fingerprint(medium) !== baseline1k) throw new Error("changed");
 });

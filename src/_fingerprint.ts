@@ -12,9 +12,12 @@
 //   undefined "u"   null "n"   true "t"   false "f"
 //   number    String(n), or "-0"        (starts with a digit, "-", "N" or "I")
 //   bigint    "b" + digits
-//   string    "s" + length + ":" + raw string
-//   object    "{" (length ":" key value ",")* "}"
-//   array     "[" (value | "_" for a hole, then ",")* ("|" (key value ",")*)? "]"
+//   string    "s" + length + raw string
+//   object    "{" (length key value ",")* "}"
+//   length    one char with that code if below 256 (a table lookup, far
+//             cheaper than number formatting), else "\u0100" + digits + ":"
+//   array     "[" (value | "_" for a hole, then ",")* ("|" (length key value ",")*)?
+//             "]"
 //   Map       "M[" (key "," value ",")* "]"      Set "S[" (value ",")* "]"
 //   Date      "D" + time value (NaN when invalid)
 //   RegExp    "R" + string token of the source + flags
@@ -38,6 +41,17 @@ const objectToString = Object.prototype.toString;
 const isArray = Array.isArray;
 const isView = ArrayBuffer.isView;
 const fromCharCode = String.fromCharCode;
+
+/** One-char length prefixes for strings shorter than 256 UTF-16 units. */
+const LENGTHS: readonly string[] = Array.from(
+  { length: 256 },
+  (_, i) => String.fromCharCode(i),
+);
+
+function prefixed(text: string): string {
+  const length = text.length;
+  return (length < 256 ? LENGTHS[length]! : "\u0100" + length + ":") + text;
+}
 
 /** Reused by every call, so a fingerprint allocates little but its string. */
 const sharedIds: Ids = new Ids();
@@ -100,7 +114,7 @@ function encodePrimitive(value: unknown): string {
     case "number":
       return value === 0 && 1 / value < 0 ? "-0" : "" + value;
     case "string":
-      return "s" + value.length + ":" + value;
+      return "s" + prefixed(value);
     case "boolean":
       return value ? "t" : "f";
     case "undefined":
@@ -118,7 +132,7 @@ function encode(value: unknown, ids: Ids): string {
     case "number":
       return value === 0 && 1 / value < 0 ? "-0" : "" + value;
     case "string":
-      return "s" + value.length + ":" + value;
+      return "s" + prefixed(value);
     case "object":
       return value === null ? "n" : encodeObject(value, ids);
     case "boolean":
@@ -149,7 +163,7 @@ function encodePlain(value: Record<string, unknown>, ids: Ids): string {
   let out = "{";
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    out += key.length + ":" + key + encode(value[key], ids) + ",";
+    out += prefixed(key) + encode(value[key], ids) + ",";
   }
   return out + "}";
 }
@@ -174,7 +188,7 @@ function encodeArray(value: unknown[], ids: Ids): string {
     const source = value as unknown as Record<string, unknown>;
     for (const key of keys) {
       if (isArrayIndex(key)) continue;
-      out += key.length + ":" + key + encode(source[key], ids) + ",";
+      out += prefixed(key) + encode(source[key], ids) + ",";
     }
   }
   return out + "]";

@@ -926,8 +926,13 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
       const fresh = await this.#readState(key, head);
       const mine = fresh.pending[gen];
       if (registered && (mine === undefined || mine.del !== undefined)) {
-        // Another writer reclaimed this generation: it wrote meanwhile.
-        return expected === ANY ? { retry: fresh } : { ok: false };
+        // A later writer of this key reclaimed this generation to write its
+        // own value. A compare-and-set reports the conflict; a plain write is
+        // ordered before that writer's (retrying would let the two writers
+        // abort each other forever).
+        return expected === ANY
+          ? { ok: true, version: fresh.vs }
+          : { ok: false };
       }
       if (expected !== ANY && logicalVersion(fresh) !== expected) {
         if (registered) await this.#reclaim(key, head, fresh, (g) => g === gen);

@@ -178,7 +178,6 @@ Deno.test("DenoKvStorage stores sessions", async (t) => {
             error instanceof SessionValueError && error.key === "k" &&
             /3145\d\d\d bytes/.test(error.message),
         );
-        void error;
         assertEquals(await inventory(kv), before);
         assertEquals(await storage.read("k"), bytesOf(MiB, 1));
       });

@@ -203,6 +203,8 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
   readonly #cache = new Map<string, State>();
 
   /**
+   * Creates a store over an open KV handle.
+   *
    * @param kv An open KV handle: `await Deno.openKv()`, or `openKv()` from
    * `@deno/kv` on Node.js. The store does not close it.
    * @param options The key prefix, time to live and size limit.

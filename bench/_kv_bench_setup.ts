@@ -73,7 +73,7 @@ const botInfo = {
 export function makeBot(variant: Variant, kv: Deno.Kv): Bot<Context> {
   const initial = (): Data => ({ count: 0, history: [] });
   if (variant === "lazy") {
-    type C = Context & { session: Data | Promise<Data> };
+    type C = Context & { session: Promise<Data> };
     const bot = new Bot<C>("dummy", { botInfo });
     bot.use(
       lazySession({ initial, storage: new DenoKvStorage<Data>(kv as KvLike) }),

@@ -435,7 +435,7 @@ Deno.test("DenoKvStorage works under the session middleware", async (t) => {
       await withKv(path, async (kv) => {
         type LazyContext =
           & Context
-          & { session: Promise<Data> | Data };
+          & { session: Promise<Data> };
         const bot = new Bot<LazyContext>("dummy", { botInfo });
         bot.use(lazySession({ storage: new DenoKvStorage<Data>(kv) }));
         let seen = 0;

@@ -41,7 +41,11 @@ export interface Migrations {
 export interface MigrationOptions<T> {
   /** The storage to enhance. */
   storage: StorageAdapter<Enhance<T>>;
-  /** Migrations to apply when a session of an older version is read. */
+  /**
+   * Migrations to apply when a session of an older version is read. The
+   * migrated session is stored back at the latest version when it is read,
+   * so each session is migrated once. Migrations get a copy of the data.
+   */
   migrations?: Migrations;
   /** How long a session lives after it was last written or refreshed. */
   millisecondsToLive?: number;

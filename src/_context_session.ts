@@ -67,10 +67,16 @@ export function attachSession(
   part: SessionAccessors,
   key: string | undefined,
 ): void {
+  const own = Object.getOwnPropertyDescriptor(ctx, "session");
+  if (own !== undefined && !own.configurable) {
+    throw new TypeError(
+      "Cannot install the session: `ctx.session` was already defined by another session middleware that does not allow replacing it (grammY's built-in `session()`). Use one session plugin per property.",
+    );
+  }
   const proto: object | null = Object.getPrototypeOf(ctx);
   if (
-    proto === null || proto === Object.prototype ||
-    Object.hasOwn(ctx, "session") || Object.hasOwn(ctx, "sessionKey")
+    proto === null || proto === Object.prototype || own !== undefined ||
+    Object.hasOwn(ctx, "sessionKey")
   ) {
     Object.defineProperty(ctx, "sessionKey", {
       value: key,

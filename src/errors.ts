@@ -10,6 +10,7 @@
  *
  * @example Telling session failures apart in `bot.catch`
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SessionError } from "./errors.ts";
  *
  * function describe(error: unknown): string {
@@ -17,7 +18,7 @@
  *     ? `session ${error.key} failed: ${error.message}`
  *     : String(error);
  * }
- * console.assert(describe(new Error("x")) === "Error: x");
+ * assert(describe(new Error("x")) === "Error: x");
  * ```
  */
 export class SessionError extends Error {
@@ -25,6 +26,8 @@ export class SessionError extends Error {
   readonly key: string;
 
   /**
+   * Creates a session error.
+   *
    * @param key The session key the error is about.
    * @param message What happened and why.
    * @param options The underlying cause, if any.
@@ -45,15 +48,20 @@ export class SessionError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SessionConflictError } from "./errors.ts";
  *
  * const error = new SessionConflictError("424242");
- * console.assert(error.key === "424242");
- * console.assert(error.message.includes("424242"));
+ * assert(error.key === "424242");
+ * assert(error.message.includes("424242"));
  * ```
  */
 export class SessionConflictError extends SessionError {
-  /** @param key The session key that was changed concurrently. */
+  /**
+   * Creates a conflict error.
+   *
+   * @param key The session key that was changed concurrently.
+   */
   constructor(key: string) {
     super(
       key,
@@ -74,11 +82,12 @@ export type StorageOperation = "read" | "write" | "delete";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SessionStorageError } from "./errors.ts";
  *
  * const error = new SessionStorageError("7", "read", new Error("offline"));
- * console.assert(error.message.includes("offline"));
- * console.assert(error.operation === "read");
+ * assert(error.message.includes("offline"));
+ * assert(error.operation === "read");
  * ```
  */
 export class SessionStorageError extends SessionError {
@@ -86,6 +95,8 @@ export class SessionStorageError extends SessionError {
   readonly operation: StorageOperation;
 
   /**
+   * Creates a storage error.
+   *
    * @param key The session key.
    * @param operation What the middleware asked the storage to do.
    * @param cause What the storage threw.
@@ -108,14 +119,17 @@ export class SessionStorageError extends SessionError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SessionValueError } from "./errors.ts";
  *
  * const error = new SessionValueError("42", "it contains a function");
- * console.assert(error.message.includes("42"));
+ * assert(error.message.includes("42"));
  * ```
  */
 export class SessionValueError extends SessionError {
   /**
+   * Creates a value error.
+   *
    * @param key The session key.
    * @param reason Why the value cannot be stored.
    * @param options The underlying cause, if any.

@@ -14,8 +14,9 @@
  *
  * @module
  */
-import { Bot, type Context, session, type SessionFlavor } from "grammy";
-import { DenoKvStorage } from "./_temporary_kv_adapter.ts";
+import { Bot, type Context } from "grammy";
+import { session, type SessionFlavor } from "../mod.ts";
+import { DenoKvStorage } from "../kv.ts";
 import { parseArgs } from "node:util";
 import { isAbsolute, join } from "node:path";
 import { botToken, readEnv, runBot } from "./_offline_chat.ts";

@@ -9,8 +9,9 @@
  *
  * @module
  */
-import { Bot, type Context, session, type SessionFlavor } from "grammy";
-import { DenoKvStorage } from "./_temporary_kv_adapter.ts";
+import { Bot, type Context } from "grammy";
+import { session, type SessionFlavor } from "../mod.ts";
+import { DenoKvStorage } from "../kv.ts";
 import { botToken, readEnv, runBot } from "./_offline_chat.ts";
 
 // Define the session structure.

@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { Bot, type Context, session, type SessionFlavor } from "grammy";
+import { Bot, type Context } from "grammy";
+import { session, type SessionFlavor } from "../mod.ts";
 import { botToken, runBot } from "./_offline_chat.ts";
 
 interface SessionData {

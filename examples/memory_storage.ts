@@ -10,13 +10,8 @@
  *
  * @module
  */
-import {
-  Bot,
-  type Context,
-  MemorySessionStorage,
-  session,
-  type SessionFlavor,
-} from "grammy";
+import { Bot, type Context } from "grammy";
+import { MemorySessionStorage, session, type SessionFlavor } from "../mod.ts";
 import { botToken, runBot } from "./_offline_chat.ts";
 
 interface SessionData {

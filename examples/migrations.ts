@@ -15,19 +15,19 @@
  *
  * @module
  */
+import { Bot, type Context } from "grammy";
 import {
-  Bot,
-  type Context,
   type Enhance,
   enhanceStorage,
   MemorySessionStorage,
   session,
   type SessionFlavor,
   type StorageAdapter,
-} from "grammy";
+} from "../mod.ts";
 import { botToken, offlineUser, runBot } from "./_offline_chat.ts";
 
-interface SessionData {
+/** The current (version 2) shape of the session. */
+export interface SessionData {
   pizzas: number;
   favorite: string | null;
 }

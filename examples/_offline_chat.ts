@@ -271,23 +271,37 @@ export async function runOfflineChat<C extends Context>(
 
 /**
  * Runs a bot the way the examples do: against Telegram with long polling if
- * `BOT_TOKEN` is set (Ctrl-C stops it), otherwise as an offline chat in the
- * terminal ({@linkcode runOfflineChat}).
+ * `BOT_TOKEN` is set (Ctrl-C stops it; if the bot fails, one `error:` line
+ * and exit code 1), otherwise as an offline chat in the terminal
+ * ({@linkcode runOfflineChat}).
  */
 export async function runBot<C extends Context>(
   bot: Bot<C>,
   options: RunOptions = {},
 ): Promise<void> {
   if (!readEnv("BOT_TOKEN")) return await runOfflineChat(bot, options);
-  const stop = onInterrupt(() => bot.stop());
+  if (options.banner !== undefined) console.error(options.banner);
+  console.error("Connecting to Telegram (BOT_TOKEN is set)...");
+  let polling = false;
+  const stop = onInterrupt(async () => {
+    if (polling) return await bot.stop();
+    // Still connecting: no update is being handled, nothing to wait for.
+    await options.onExit?.();
+    Deno.exit(0);
+  });
   try {
     await bot.start({
-      onStart: (me) =>
+      onStart: (me) => {
+        polling = true;
         console.error(
           `Running @${me.username} on Telegram with long polling. ` +
             "Stop with Ctrl-C.",
-        ),
+        );
+      },
     });
+  } catch (error) {
+    console.error(`error: ${describeError(error)}`);
+    Deno.exitCode = 1;
   } finally {
     stop();
     await options.onExit?.();
@@ -307,10 +321,11 @@ export function describeError(error: unknown): string {
   return text.split("\n")[0] ?? text;
 }
 
+/** Calls `handler` on the first Ctrl-C; a second Ctrl-C exits at once. */
 function onInterrupt(handler: () => unknown): () => void {
   let called = false;
   const listener = (): void => {
-    if (called) return;
+    if (called) Deno.exit(130);
     called = true;
     handler();
   };

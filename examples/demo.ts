@@ -106,7 +106,7 @@ async function main(args: string[]): Promise<number> {
       : `Sessions are stored in ${path} (Deno KV).`,
     onExit: () => kv.close(),
   });
-  return 0;
+  return Deno.exitCode;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

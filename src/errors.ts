@@ -25,6 +25,8 @@ export class SessionError extends Error {
   readonly key: string;
 
   /**
+   * Creates a session error about `key`.
+   *
    * @param key The session key the error is about.
    * @param message What happened and why.
    * @param options The underlying cause, if any.
@@ -53,7 +55,11 @@ export class SessionError extends Error {
  * ```
  */
 export class SessionConflictError extends SessionError {
-  /** @param key The session key that was changed concurrently. */
+  /**
+   * Creates the error for a session that changed after it was read.
+   *
+   * @param key The session key that was changed concurrently.
+   */
   constructor(key: string) {
     super(
       key,
@@ -86,6 +92,8 @@ export class SessionStorageError extends SessionError {
   readonly operation: StorageOperation;
 
   /**
+   * Creates the error for a failed storage operation.
+   *
    * @param key The session key.
    * @param operation What the middleware asked the storage to do.
    * @param cause What the storage threw.
@@ -116,6 +124,8 @@ export class SessionStorageError extends SessionError {
  */
 export class SessionValueError extends SessionError {
   /**
+   * Creates the error for a value or key the storage cannot hold.
+   *
    * @param key The session key.
    * @param reason Why the value cannot be stored.
    * @param options The underlying cause, if any.

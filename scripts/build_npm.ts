@@ -87,6 +87,7 @@ async function build(): Promise<void> {
   ) as DenoConfig;
   const meta = packageMetadata(config);
   const entries = entryPoints(config);
+  await checkModuleDocs(entries);
 
   await Deno.remove(outDir, { recursive: true }).catch((error) => {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -178,6 +179,31 @@ function entryPoints(config: DenoConfig): EntryPoint[] {
   });
   if (entries.length === 0) throw new Error("deno.json has no exports");
   return entries;
+}
+
+/**
+ * Every entry point must open with a `@module` doc that has an example: it
+ * is the page JSR and deno.land show first, and the npm README points there.
+ */
+async function checkModuleDocs(entries: EntryPoint[]): Promise<void> {
+  const problems: string[] = [];
+  for (const { source } of entries) {
+    const text = await Deno.readTextFile(`${rootDir}${source}`);
+    const doc = text.match(
+      /\/\*\*(?:(?!\*\/)[\s\S])*@module(?:(?!\*\/)[\s\S])*\*\//,
+    )
+      ?.[0];
+    if (doc === undefined) problems.push(`${source} has no @module doc`);
+    else if (!doc.includes("```")) {
+      problems.push(`${source}: its @module doc has no example`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      "entry points need a @module doc with an example:\n  " +
+        problems.join("\n  "),
+    );
+  }
 }
 
 /** The fixed options, plus the strictness flags of `deno.json`. */

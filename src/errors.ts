@@ -10,6 +10,7 @@
  *
  * @example Telling session failures apart in `bot.catch`
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SessionError } from "./errors.ts";
  *
  * function describe(error: unknown): string {
@@ -17,7 +18,7 @@
  *     ? `session ${error.key} failed: ${error.message}`
  *     : String(error);
  * }
- * console.assert(describe(new Error("x")) === "Error: x");
+ * assert(describe(new Error("x")) === "Error: x");
  * ```
  */
 export class SessionError extends Error {
@@ -25,7 +26,7 @@ export class SessionError extends Error {
   readonly key: string;
 
   /**
-   * Creates a session error about `key`.
+   * Creates a session error.
    *
    * @param key The session key the error is about.
    * @param message What happened and why.
@@ -47,16 +48,17 @@ export class SessionError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SessionConflictError } from "./errors.ts";
  *
  * const error = new SessionConflictError("424242");
- * console.assert(error.key === "424242");
- * console.assert(error.message.includes("424242"));
+ * assert(error.key === "424242");
+ * assert(error.message.includes("424242"));
  * ```
  */
 export class SessionConflictError extends SessionError {
   /**
-   * Creates the error for a session that changed after it was read.
+   * Creates a conflict error.
    *
    * @param key The session key that was changed concurrently.
    */
@@ -80,11 +82,12 @@ export type StorageOperation = "read" | "write" | "delete";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SessionStorageError } from "./errors.ts";
  *
  * const error = new SessionStorageError("7", "read", new Error("offline"));
- * console.assert(error.message.includes("offline"));
- * console.assert(error.operation === "read");
+ * assert(error.message.includes("offline"));
+ * assert(error.operation === "read");
  * ```
  */
 export class SessionStorageError extends SessionError {
@@ -92,7 +95,7 @@ export class SessionStorageError extends SessionError {
   readonly operation: StorageOperation;
 
   /**
-   * Creates the error for a failed storage operation.
+   * Creates a storage error.
    *
    * @param key The session key.
    * @param operation What the middleware asked the storage to do.
@@ -116,15 +119,16 @@ export class SessionStorageError extends SessionError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SessionValueError } from "./errors.ts";
  *
  * const error = new SessionValueError("42", "it contains a function");
- * console.assert(error.message.includes("42"));
+ * assert(error.message.includes("42"));
  * ```
  */
 export class SessionValueError extends SessionError {
   /**
-   * Creates the error for a value or key the storage cannot hold.
+   * Creates a value error.
    *
    * @param key The session key.
    * @param reason Why the value cannot be stored.

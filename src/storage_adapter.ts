@@ -46,6 +46,7 @@ export type CompareAndSetResult =
  *
  * @example A storage adapter over a `Map`
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { StorageAdapter } from "./storage_adapter.ts";
  *
  * function mapStorage<T>(map = new Map<string, T>()): StorageAdapter<T> {
@@ -57,7 +58,7 @@ export type CompareAndSetResult =
  * }
  * const storage = mapStorage<number>();
  * await storage.write("42", 1);
- * console.assert(await storage.read("42") === 1);
+ * assert(await storage.read("42") === 1);
  * ```
  */
 export interface StorageAdapter<T> {

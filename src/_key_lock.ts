@@ -1,0 +1,116 @@
+// Per-key locks that let the session middleware run updates sharing a session
+// key one after another, within one process.
+//
+// - A lock is owned by an update (its context object). An owner that asks
+//   again for a lock it holds gets it at once (nested session middleware).
+// - Waiters are served first come, first served; a released lock with no
+//   waiter is forgotten, so idle keys cost no memory.
+// - Deadlocks are impossible: before waiting, an owner checks whether the
+//   holder is (transitively) waiting for a lock the owner holds. If so, it
+//   goes ahead without the lock; compare-and-set in the storage still catches
+//   any conflicting write.
+
+/** Gives a lock back. Calling it more than once has no effect. */
+export type Release = () => void;
+
+interface Waiter {
+  owner: object;
+  grant: () => void;
+}
+
+interface Holder {
+  owner: object;
+  queue: Waiter[];
+}
+
+const noop: Release = () => {};
+
+/** A set of named locks; see the file comment. */
+export class KeyLock {
+  readonly #held = new Map<string, Holder>();
+  readonly #waiting = new Map<object, Set<string>>();
+
+  /** Number of locks currently held (for tests: idle keys cost nothing). */
+  get size(): number {
+    return this.#held.size;
+  }
+
+  /**
+   * Acquires the lock `id` for `owner`. Returns the release function at once
+   * if the lock is free (or already the owner's, or waiting would deadlock),
+   * else a promise of it.
+   */
+  acquire(id: string, owner: object): Release | Promise<Release> {
+    const holder = this.#held.get(id);
+    if (holder === undefined) {
+      this.#held.set(id, { owner, queue: [] });
+      return this.#releaser(id);
+    }
+    if (holder.owner === owner || this.#wouldDeadlock(holder.owner, owner)) {
+      return noop;
+    }
+    let waiting = this.#waiting.get(owner);
+    if (waiting === undefined) this.#waiting.set(owner, waiting = new Set());
+    waiting.add(id);
+    return new Promise<Release>((resolve) => {
+      holder.queue.push({
+        owner,
+        grant: () => {
+          waiting.delete(id);
+          if (waiting.size === 0) this.#waiting.delete(owner);
+          resolve(this.#releaser(id));
+        },
+      });
+    });
+  }
+
+  #releaser(id: string): Release {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const holder = this.#held.get(id);
+      if (holder === undefined) return;
+      const next = holder.queue.shift();
+      if (next === undefined) {
+        this.#held.delete(id);
+      } else {
+        holder.owner = next.owner;
+        next.grant();
+      }
+    };
+  }
+
+  // Is `start` waiting, directly or through a chain of holders, for a lock
+  // that `owner` holds?
+  #wouldDeadlock(start: object, owner: object): boolean {
+    const seen = new Set<object>();
+    const stack = [start];
+    while (stack.length > 0) {
+      const current = stack.pop()!;
+      if (current === owner) return true;
+      if (seen.has(current)) continue;
+      seen.add(current);
+      const waiting = this.#waiting.get(current);
+      if (waiting === undefined) continue;
+      for (const id of waiting) {
+        const holder = this.#held.get(id);
+        if (holder !== undefined) stack.push(holder.owner);
+      }
+    }
+    return false;
+  }
+}
+
+/** The process-wide lock table shared by every session middleware. */
+export const sessionLocks: KeyLock = new KeyLock();
+
+const storageIds = new WeakMap<object, number>();
+let nextStorageId = 0;
+
+/** The lock name of `key` in `storage`: one lock per storage object and key. */
+export function lockId(storage: object, key: string): string {
+  let id = storageIds.get(storage);
+  if (id === undefined) storageIds.set(storage, id = nextStorageId++);
+  return `${id}\u0000${key}`;
+}

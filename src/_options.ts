@@ -1,0 +1,76 @@
+// Turns user options into what the per-update session state needs: defaults
+// filled in, the prefix folded into the key function, and input checked.
+
+import { MemorySessionStorage } from "./memory_session_storage.ts";
+import type { SessionContext, SessionOptions } from "./session_options.ts";
+import type { MaybePromise, StorageAdapter } from "./storage_adapter.ts";
+import { isPromiseLike } from "./_util.ts";
+
+/** Session options with defaults applied. */
+export interface ResolvedOptions<S> {
+  initial: (() => S) | undefined;
+  storage: StorageAdapter<S>;
+  /** Returns the key with the prefix applied, or `undefined`. */
+  getSessionKey: (ctx: object) => MaybePromise<string | undefined>;
+  /** Whether the user gave their own key function (for error messages). */
+  custom: boolean;
+  sequential: boolean;
+}
+
+function defaultGetSessionKey(ctx: object): string | undefined {
+  return (ctx as SessionContext).chatId?.toString();
+}
+
+/** Fills in defaults and checks the options; throws TypeError if invalid. */
+export function resolveOptions<S, C extends SessionContext>(
+  options: SessionOptions<S, C> = {},
+  where = "session options",
+): ResolvedOptions<S> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`The ${where} must be an object`);
+  }
+  const { initial, prefix = "", storage, sequential = true } = options;
+  const userKey = options.getSessionKey as
+    | ((ctx: object) => MaybePromise<string | undefined>)
+    | undefined;
+  if (initial !== undefined && typeof initial !== "function") {
+    throw new TypeError(`\`initial\` in the ${where} must be a function`);
+  }
+  if (typeof prefix !== "string") {
+    throw new TypeError(`\`prefix\` in the ${where} must be a string`);
+  }
+  if (userKey !== undefined && typeof userKey !== "function") {
+    throw new TypeError(`\`getSessionKey\` in the ${where} must be a function`);
+  }
+  if (
+    storage !== undefined && (typeof storage !== "object" || storage === null ||
+      typeof storage.read !== "function" ||
+      typeof storage.write !== "function" ||
+      typeof storage.delete !== "function")
+  ) {
+    throw new TypeError(
+      `\`storage\` in the ${where} must have read, write and delete methods`,
+    );
+  }
+  const getKey = userKey ?? defaultGetSessionKey;
+  const check = (key: unknown): string | undefined => {
+    if (key === undefined || typeof key === "string") {
+      return key === undefined ? undefined : prefix + key;
+    }
+    throw new TypeError(
+      `The session key must be a string or undefined, but ${
+        userKey === undefined ? "the default key" : "`getSessionKey`"
+      } gave ${key === null ? "null" : typeof key}`,
+    );
+  };
+  return {
+    initial,
+    storage: storage ?? new MemorySessionStorage<S>(),
+    getSessionKey: (ctx) => {
+      const key = getKey(ctx);
+      return isPromiseLike(key) ? Promise.resolve(key).then(check) : check(key);
+    },
+    custom: userKey !== undefined,
+    sequential: sequential !== false,
+  };
+}

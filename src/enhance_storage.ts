@@ -1,0 +1,328 @@
+/**
+ * Storage enhancement: session migrations and expiry on top of any storage.
+ *
+ * @module
+ */
+
+import type {
+  CompareAndSetResult,
+  MaybePromise,
+  StorageAdapter,
+  Version,
+  VersionedValue,
+} from "./storage_adapter.ts";
+
+/**
+ * How an enhanced storage stores a session: the data in `__d`, the migration
+ * version in `v`, and the expiry time (ms since the epoch) in `e`. The same
+ * shape as grammY's, so data written by grammY's `enhanceStorage` reads here.
+ */
+export interface Enhance<T> {
+  /** The version of the data (the last migration applied). */
+  v?: number;
+  /** The session data. */
+  __d: T;
+  /** When the session expires, in milliseconds since the epoch. */
+  e?: number;
+}
+
+/**
+ * Migration functions by version number. Each turns the data of the previous
+ * version into the data of its version. Versions may be fractional (1, 1.5,
+ * 2) and run in ascending order.
+ */
+export interface Migrations {
+  /** The migration to `version`, from the data of the version before. */
+  // deno-lint-ignore no-explicit-any
+  [version: number]: (old: any) => any;
+}
+
+/** Options of {@linkcode enhanceStorage}. */
+export interface MigrationOptions<T> {
+  /** The storage to enhance. */
+  storage: StorageAdapter<Enhance<T>>;
+  /** Migrations to apply when a session of an older version is read. */
+  migrations?: Migrations;
+  /** How long a session lives after it was last written or refreshed. */
+  millisecondsToLive?: number;
+  /**
+   * After which part of `millisecondsToLive` a session that is read is
+   * written again with a new expiry, so that sessions of active chats stay
+   * alive without a write on every update. A number from 0 (refresh on every
+   * read) to 1 (never refresh on read). Default: 0.5.
+   */
+  refreshRatio?: number;
+}
+
+/** The same as {@linkcode MigrationOptions}. */
+export type EnhancementOptions<T> = MigrationOptions<T>;
+
+interface Decoded<T> {
+  /** The data after migrations, or undefined if absent or expired. */
+  data: T | undefined;
+  expired: boolean;
+  /** The record to write back to refresh the expiry, if it needs one. */
+  refresh: Enhance<T> | undefined;
+}
+
+function isEnhance(value: unknown): value is Enhance<unknown> {
+  return typeof value === "object" && value !== null && "__d" in value;
+}
+
+/**
+ * Adds migrations and expiry to a storage adapter, like grammY's
+ * `enhanceStorage`, and reads and writes the same `{ __d, v, e }` records.
+ * Values stored before enhancing (without `__d`) are read as data.
+ *
+ * Different from grammY: the enhanced storage keeps the optional methods of
+ * the storage it wraps (`has`, `readAll*`, which skip expired sessions, and
+ * compare-and-set), fractional migration versions work, and sessions that
+ * are read are refreshed only after `refreshRatio` of their time to live
+ * passed, instead of being written on every update.
+ *
+ * @example Migrating `{ pizzaCount }` sessions to `{ pizzas }`
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { enhanceStorage } from "./enhance_storage.ts";
+ * import { MemorySessionStorage } from "./memory_session_storage.ts";
+ *
+ * const raw = new MemorySessionStorage<any>();
+ * raw.write("42", { pizzaCount: 3 }); // written before migrations existed
+ * const storage = enhanceStorage<{ pizzas: number; size: string }>({
+ *   storage: raw,
+ *   migrations: {
+ *     1: (old) => ({ pizzas: old.pizzaCount }),
+ *     1.5: (old) => ({ ...old, size: "large" }),
+ *   },
+ *   millisecondsToLive: 60_000,
+ * });
+ * const session = await storage.read("42");
+ * assert(session?.pizzas === 3 && session.size === "large");
+ * ```
+ *
+ * @param options The storage to enhance, migrations, and time to live.
+ * @returns A storage adapter for the session data.
+ */
+export function enhanceStorage<T>(
+  options: MigrationOptions<T>,
+): StorageAdapter<T> {
+  return new EnhancedStorage(options).adapter();
+}
+
+class EnhancedStorage<T> {
+  readonly #storage: StorageAdapter<Enhance<T>>;
+  readonly #ttl: number | undefined;
+  readonly #refreshAfter: number;
+  readonly #versions: number[];
+  readonly #migrations: Migrations;
+
+  constructor(options: MigrationOptions<T>) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("enhanceStorage needs an options object");
+    }
+    const { storage, migrations, millisecondsToLive, refreshRatio = 0.5 } =
+      options;
+    if (
+      typeof storage?.read !== "function" ||
+      typeof storage.write !== "function" ||
+      typeof storage.delete !== "function"
+    ) {
+      throw new TypeError(
+        "enhanceStorage needs a `storage` with read, write and delete methods",
+      );
+    }
+    if (
+      millisecondsToLive !== undefined &&
+      !(typeof millisecondsToLive === "number" && millisecondsToLive > 0)
+    ) {
+      throw new RangeError(
+        `millisecondsToLive must be a positive number, got ${millisecondsToLive}`,
+      );
+    }
+    if (
+      typeof refreshRatio !== "number" || !(refreshRatio >= 0) ||
+      refreshRatio > 1
+    ) {
+      throw new RangeError(
+        `refreshRatio must be a number from 0 to 1, got ${refreshRatio}`,
+      );
+    }
+    this.#storage = storage;
+    this.#ttl = millisecondsToLive === Infinity
+      ? undefined
+      : millisecondsToLive;
+    this.#refreshAfter = (this.#ttl ?? 0) * refreshRatio;
+    this.#migrations = migrations ?? {};
+    this.#versions = Object.keys(this.#migrations).map((key) => {
+      const version = Number(key);
+      if (!Number.isFinite(version)) {
+        throw new TypeError(`Migration version "${key}" is not a number`);
+      }
+      if (typeof this.#migrations[version] !== "function") {
+        throw new TypeError(`Migration ${key} is not a function`);
+      }
+      return version;
+    }).sort((a, b) => a - b);
+    if (migrations !== undefined && this.#versions.length === 0) {
+      throw new Error(
+        "No migrations given! Pass at least one migration, or leave out `migrations`.",
+      );
+    }
+  }
+
+  get #latest(): number | undefined {
+    return this.#versions[this.#versions.length - 1];
+  }
+
+  #encode(data: T): Enhance<T> {
+    const record: Enhance<T> = { __d: data };
+    const latest = this.#latest;
+    if (latest !== undefined) record.v = latest;
+    if (this.#ttl !== undefined) record.e = Date.now() + this.#ttl;
+    return record;
+  }
+
+  #decode(raw: unknown): Decoded<T> {
+    if (raw === undefined) {
+      return { data: undefined, expired: false, refresh: undefined };
+    }
+    const record = (isEnhance(raw) ? raw : { __d: raw }) as Enhance<T>;
+    let refresh: Enhance<T> | undefined;
+    if (this.#ttl !== undefined) {
+      const now = Date.now();
+      if (record.e !== undefined && record.e < now) {
+        return { data: undefined, expired: true, refresh: undefined };
+      }
+      const writtenAt = record.e === undefined
+        ? -Infinity
+        : record.e - this.#ttl;
+      if (now - writtenAt >= this.#refreshAfter) {
+        refresh = { ...record, e: now + this.#ttl };
+      }
+    }
+    const latest = this.#latest;
+    if (latest === undefined) {
+      return { data: record.__d, expired: false, refresh };
+    }
+    const first = this.#versions[0]!;
+    const current = record.v ?? first - 1;
+    let data: unknown = record.__d;
+    for (const version of this.#versions) {
+      if (version > current) data = this.#migrations[version]!(data);
+    }
+    return { data: data as T, expired: false, refresh };
+  }
+
+  async read(key: string): Promise<T | undefined> {
+    const decoded = this.#decode(await this.#storage.read(key));
+    if (decoded.expired) {
+      await this.#storage.delete(key);
+    } else if (decoded.refresh !== undefined) {
+      await this.#storage.write(key, decoded.refresh);
+    }
+    return decoded.data;
+  }
+
+  async readWithVersion(key: string): Promise<VersionedValue<T>> {
+    const storage = this.#storage;
+    // Retried only if another writer changes the key between our read and
+    // our clean-up write; each retry sees a newer value.
+    for (let attempt = 0;; attempt++) {
+      const { value, version } = await storage.readWithVersion!(key);
+      const decoded = this.#decode(value);
+      const cleanup = decoded.expired ? undefined : decoded.refresh;
+      if (!decoded.expired && cleanup === undefined) {
+        return { value: decoded.data, version };
+      }
+      const result = await storage.compareAndSet!(key, version, cleanup);
+      if (result.ok) {
+        return { value: decoded.data, version: result.version };
+      }
+      if (attempt >= 5) return { value: decoded.data, version };
+    }
+  }
+
+  write(key: string, data: T): MaybePromise<void> {
+    return this.#storage.write(key, this.#encode(data));
+  }
+
+  compareAndSet(
+    key: string,
+    expected: Version,
+    data: T | undefined,
+  ): MaybePromise<CompareAndSetResult> {
+    return this.#storage.compareAndSet!(
+      key,
+      expected,
+      data === undefined ? undefined : this.#encode(data),
+    );
+  }
+
+  delete(key: string): MaybePromise<void> {
+    return this.#storage.delete(key);
+  }
+
+  async has(key: string): Promise<boolean> {
+    if (this.#ttl === undefined) return await this.#storage.has!(key);
+    const decoded = this.#decode(await this.#storage.read(key));
+    return decoded.data !== undefined;
+  }
+
+  async *readAllEntries(): AsyncGenerator<[string, T]> {
+    for await (const [key, raw] of this.#storage.readAllEntries!()) {
+      const { data } = this.#decode(raw);
+      if (data !== undefined) yield [key, data];
+    }
+  }
+
+  async *readAllValues(): AsyncGenerator<T> {
+    for await (const raw of this.#storage.readAllValues!()) {
+      const { data } = this.#decode(raw);
+      if (data !== undefined) yield data;
+    }
+  }
+
+  async *readAllKeys(): AsyncGenerator<string> {
+    if (this.#ttl === undefined) {
+      yield* this.#storage.readAllKeys!();
+      return;
+    }
+    if (this.#storage.readAllEntries !== undefined) {
+      for await (const [key] of this.readAllEntries()) yield key;
+      return;
+    }
+    for await (const key of this.#storage.readAllKeys!()) {
+      if (this.#decode(await this.#storage.read(key)).data !== undefined) {
+        yield key;
+      }
+    }
+  }
+
+  /** The adapter, with exactly the optional methods the wrapped one has. */
+  adapter(): StorageAdapter<T> {
+    const inner = this.#storage;
+    const adapter: StorageAdapter<T> = {
+      read: (key) => this.read(key),
+      write: (key, value) => this.write(key, value),
+      delete: (key) => this.delete(key),
+    };
+    if (inner.has !== undefined) adapter.has = (key) => this.has(key);
+    if (inner.readAllKeys !== undefined) {
+      adapter.readAllKeys = () => this.readAllKeys();
+    }
+    if (inner.readAllValues !== undefined) {
+      adapter.readAllValues = () => this.readAllValues();
+    }
+    if (inner.readAllEntries !== undefined) {
+      adapter.readAllEntries = () => this.readAllEntries();
+    }
+    if (
+      inner.readWithVersion !== undefined && inner.compareAndSet !== undefined
+    ) {
+      adapter.readWithVersion = (key) => this.readWithVersion(key);
+      adapter.compareAndSet = (key, expected, value) =>
+        this.compareAndSet(key, expected, value);
+    }
+    return adapter;
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * The in-memory session store.
+ *
+ * @module
+ */
+
+import { SessionValueError } from "./errors.ts";
+import type {
+  CompareAndSetResult,
+  StorageAdapter,
+  Version,
+  VersionedValue,
+} from "./storage_adapter.ts";
+import { deepClone } from "./_clone.ts";
+
+/** Options of {@linkcode MemorySessionStorage}. */
+export interface MemorySessionStorageOptions {
+  /**
+   * The most sessions to keep. When a write would exceed it, the least
+   * recently used sessions (read or written) are dropped first.
+   * Default: no limit.
+   */
+  maxEntries?: number;
+}
+
+/** One stored session. */
+export interface MemorySessionEntry<S> {
+  /** A private copy of the session data. */
+  session: S;
+  /** When the entry expires (ms since the epoch), if it has a time to live. */
+  expires?: number;
+  /** Changes on every write; used for compare-and-set. */
+  version: number;
+}
+
+/**
+ * Keeps sessions in memory, like grammY's `MemorySessionStorage`, but behaves
+ * like a database:
+ *
+ * - values are copied in on write and out on read, so a handler that throws
+ *   after mutating its session leaves no trace, and two chats never share an
+ *   object; a value that cannot be copied (a function, a symbol) fails at
+ *   write time with a `SessionValueError` naming the key;
+ * - with a `timeToLive`, a session expires that long after it was last read
+ *   or written (active chats stay alive without writes), expired entries are
+ *   never returned by `read`, `has` or `readAll*`, and they are reclaimed as
+ *   new sessions are written, without timers;
+ * - `maxEntries` caps the number of sessions (least recently used go first);
+ * - it supports compare-and-set, so the session middleware detects
+ *   conflicting writes.
+ *
+ * All data is lost when the process ends: use it for development and tests,
+ * or for data that need not survive a restart.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemorySessionStorage } from "./memory_session_storage.ts";
+ *
+ * const storage = new MemorySessionStorage<{ count: number }>();
+ * const value = { count: 1 };
+ * storage.write("42", value);
+ * value.count = 99; // the stored copy does not change
+ * assert(storage.read("42")?.count === 1);
+ * assert([...storage.readAllKeys()].join() === "42");
+ * ```
+ */
+export class MemorySessionStorage<S> implements StorageAdapter<S> {
+  /** Time to live of a session in milliseconds (`undefined`: forever). */
+  readonly timeToLive: number | undefined;
+  /** The most sessions kept (`undefined`: no limit). */
+  readonly maxEntries: number | undefined;
+  /**
+   * The stored sessions, least recently used first when a time to live or
+   * `maxEntries` is set. Protected, as in grammY, for subclasses.
+   */
+  protected readonly storage: Map<string, MemorySessionEntry<S>> = new Map();
+  #nextVersion = 1;
+  readonly #touch: boolean;
+
+  /**
+   * Creates an empty memory store.
+   *
+   * @param timeToLive How long a session lives after its last read or write,
+   * in milliseconds. Default: `Infinity` (forever).
+   * @param options More options, such as `maxEntries`.
+   */
+  constructor(timeToLive?: number, options: MemorySessionStorageOptions = {}) {
+    if (
+      timeToLive !== undefined &&
+      !(typeof timeToLive === "number" && timeToLive > 0)
+    ) {
+      throw new RangeError(
+        `timeToLive must be a positive number of milliseconds, got ${timeToLive}`,
+      );
+    }
+    const { maxEntries } = options;
+    if (
+      maxEntries !== undefined &&
+      !(Number.isInteger(maxEntries) && maxEntries > 0)
+    ) {
+      throw new RangeError(
+        `maxEntries must be a positive integer, got ${maxEntries}`,
+      );
+    }
+    this.timeToLive = timeToLive === Infinity ? undefined : timeToLive;
+    this.maxEntries = maxEntries;
+    this.#touch = this.timeToLive !== undefined || maxEntries !== undefined;
+  }
+
+  // The live entry of `key`, marked as used; expired entries are dropped.
+  #get(key: string): MemorySessionEntry<S> | undefined {
+    const entry = this.storage.get(key);
+    if (entry === undefined) return undefined;
+    if (!this.#touch) return entry;
+    const now = Date.now();
+    if (entry.expires !== undefined && entry.expires < now) {
+      this.storage.delete(key);
+      return undefined;
+    }
+    // Move to the back: the map stays ordered from least recently used.
+    this.storage.delete(key);
+    if (this.timeToLive !== undefined) entry.expires = now + this.timeToLive;
+    this.storage.set(key, entry);
+    return entry;
+  }
+
+  #isExpired(entry: MemorySessionEntry<S>, now: number): boolean {
+    return entry.expires !== undefined && entry.expires < now;
+  }
+
+  /** Reads a copy of the session stored under `key`. */
+  read(key: string): S | undefined {
+    const entry = this.#get(key);
+    return entry === undefined ? undefined : deepClone(entry.session);
+  }
+
+  /** Reads a copy of the session under `key` with its version. */
+  readWithVersion(key: string): VersionedValue<S> {
+    const entry = this.#get(key);
+    return entry === undefined
+      ? { value: undefined, version: null }
+      : { value: deepClone(entry.session), version: String(entry.version) };
+  }
+
+  /** Stores a copy of `value` under `key`. */
+  write(key: string, value: S): void {
+    this.#set(key, this.#copyIn(key, value));
+  }
+
+  /**
+   * Writes (or, for `undefined`, deletes) only if the stored version of
+   * `key` is still `expected`.
+   */
+  compareAndSet(
+    key: string,
+    expected: Version,
+    value: S | undefined,
+  ): CompareAndSetResult {
+    const copy = value === undefined ? undefined : this.#copyIn(key, value);
+    const entry = this.storage.get(key);
+    const live = entry !== undefined && !this.#isExpired(entry, Date.now());
+    const current = live ? String(entry.version) : null;
+    if (current !== expected) return { ok: false };
+    if (copy === undefined) {
+      this.storage.delete(key);
+      return { ok: true, version: null };
+    }
+    return { ok: true, version: String(this.#set(key, copy)) };
+  }
+
+  #copyIn(key: string, value: S): S {
+    if (value === undefined) {
+      throw new SessionValueError(key, "the value is undefined");
+    }
+    try {
+      return deepClone(value);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new SessionValueError(key, `it cannot be copied: ${reason}`, {
+        cause: error,
+      });
+    }
+  }
+
+  #set(key: string, session: S): number {
+    const version = this.#nextVersion++;
+    const entry: MemorySessionEntry<S> = { session, version };
+    const now = Date.now();
+    if (this.timeToLive !== undefined) entry.expires = now + this.timeToLive;
+    if (this.#touch) this.storage.delete(key);
+    this.storage.set(key, entry);
+    if (this.#touch) this.#sweep(now);
+    return version;
+  }
+
+  // Drops expired entries from the front (least recently used first), then
+  // the oldest entries beyond `maxEntries`. Amortised O(1) per write.
+  #sweep(now: number): void {
+    for (const [key, entry] of this.storage) {
+      if (!this.#isExpired(entry, now)) break;
+      this.storage.delete(key);
+    }
+    if (this.maxEntries === undefined) return;
+    for (const key of this.storage.keys()) {
+      if (this.storage.size <= this.maxEntries) break;
+      this.storage.delete(key);
+    }
+  }
+
+  /** Deletes the session stored under `key`, if any. */
+  delete(key: string): void {
+    this.storage.delete(key);
+  }
+
+  /** Tells whether a live (not expired) session is stored under `key`. */
+  has(key: string): boolean {
+    const entry = this.storage.get(key);
+    if (entry === undefined) return false;
+    if (this.#isExpired(entry, Date.now())) {
+      this.storage.delete(key);
+      return false;
+    }
+    return true;
+  }
+
+  /** The keys of all live sessions. */
+  readAllKeys(): string[] {
+    return this.readAllEntries().map(([key]) => key);
+  }
+
+  /** Copies of all live sessions. */
+  readAllValues(): S[] {
+    return this.readAllEntries().map(([, value]) => value);
+  }
+
+  /** The keys of all live sessions, with copies of their values. */
+  readAllEntries(): [key: string, value: S][] {
+    const now = Date.now();
+    const entries: [string, S][] = [];
+    for (const [key, entry] of this.storage) {
+      if (this.#isExpired(entry, now)) this.storage.delete(key);
+      else entries.push([key, deepClone(entry.session)]);
+    }
+    return entries;
+  }
+
+  /**
+   * Copies of all live sessions.
+   *
+   * @deprecated Use {@linkcode MemorySessionStorage.readAllValues} instead.
+   */
+  readAll(): S[] {
+    return this.readAllValues();
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The options of {@linkcode session} and {@linkcode lazySession}.
+ *
+ * @module
+ */
+
+import type { MaybePromise, StorageAdapter } from "./storage_adapter.ts";
+
+/**
+ * What the session middleware needs from a context object. grammY's `Context`
+ * (from npm, deno.land/x or JSR) has it, so any copy of grammY works without
+ * type clashes. The default session key is `ctx.chatId`.
+ */
+export interface SessionContext {
+  /** The chat this update belongs to, if any (grammY's `ctx.chatId`). */
+  readonly chatId?: number | undefined;
+}
+
+/**
+ * Options of a session (or of one part of a multi session).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SessionOptions } from "./session_options.ts";
+ *
+ * const options: SessionOptions<{ count: number }> = {
+ *   initial: () => ({ count: 0 }),
+ *   prefix: "user-",
+ *   getSessionKey: (ctx) => ctx.chatId?.toString(),
+ * };
+ * assert(options.prefix === "user-");
+ * ```
+ */
+export interface SessionOptions<S, C extends SessionContext = SessionContext> {
+  /** `"single"` (the default) for one session per key. */
+  type?: "single";
+  /**
+   * Creates the session data for a key that has none stored. Called anew for
+   * each such update, so return a new object every time. An initial value
+   * that the handlers leave unchanged is not written to storage.
+   */
+  initial?: () => S;
+  /** Prepended to every session key (only when the key is defined). */
+  prefix?: string;
+  /**
+   * Computes the session key of an update. The default is the chat id
+   * (`ctx.chatId?.toString()`). Return `undefined` for updates that have no
+   * session.
+   */
+  getSessionKey?: (ctx: Omit<C, "session">) => MaybePromise<string | undefined>;
+  /** Where sessions are kept. Default: a new `MemorySessionStorage`. */
+  storage?: StorageAdapter<S>;
+  /**
+   * Run updates that share a session key one after another in this process
+   * (default `true`), while updates with different keys run in parallel. Set
+   * it to `false` if you already serialise updates elsewhere, for example
+   * with grammY runner's `sequentialize`.
+   */
+  sequential?: boolean;
+}
+
+/**
+ * Options of a multi session: `type: "multi"` and one
+ * {@linkcode SessionOptions} object per property of the session data. Each
+ * part has its own storage, initial value, key function and prefix.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MultiSessionOptions } from "./session_options.ts";
+ *
+ * const options: MultiSessionOptions<{ chat: number; user: string }> = {
+ *   type: "multi",
+ *   chat: { initial: () => 0 },
+ *   user: { initial: () => "", prefix: "user-" },
+ * };
+ * assert(options.type === "multi");
+ * ```
+ */
+export type MultiSessionOptions<
+  S,
+  C extends SessionContext = SessionContext,
+> // deno-lint-ignore no-explicit-any
+ = S extends Record<string, any>
+  ? { type: "multi" } & { [K in keyof S]: SessionOptions<S[K], C> }
+  : never;

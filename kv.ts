@@ -1,6 +1,11 @@
 /**
  * The Deno KV session store.
  *
+ * ```ts
+ * import { SessionError } from "./kv.ts";
+ * console.assert(typeof SessionError === "function");
+ * ```
+ *
  * @module
  */
 export * from "./src/errors.ts";

@@ -28,7 +28,7 @@ const bot = new Bot<MyContext>("42:token", {
     supports_inline_queries: false,
     can_connect_to_business: false,
     has_main_web_app: false,
-  },
+  } as Bot["botInfo"], // newer grammY versions add fields; these are enough
 });
 const replies: string[] = [];
 bot.api.config.use((_prev, method, payload) => {

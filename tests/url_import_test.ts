@@ -1,13 +1,18 @@
 import { assertEquals } from "./deps.ts";
 
 const modUrl = new URL("../mod.ts", import.meta.url).href;
+const kvUrl = new URL("../kv.ts", import.meta.url).href;
+const hasKvStorage = "DenoKvStorage" in await import("../kv.ts");
 
 // The guide's pizza bot, as a deno.land/x user would write it: grammY from
 // its own specifier, this module by URL, in a folder that knows nothing of
-// our deno.json. Only `bot.start()` is replaced by feeding updates.
-const PIZZA_BOT = `
+// our deno.json. Only `bot.start()` is replaced by feeding updates, and the
+// KV variant passes `storage: new DenoKvStorage(kv)`.
+function pizzaBot(store: "memory" | "kv"): string {
+  return `
 import { Bot, Context } from "npm:grammy@^1";
 import { session, SessionFlavor } from "${modUrl}";
+${store === "kv" ? `import { DenoKvStorage } from "${kvUrl}";` : ""}
 
 // Define the shape of our session.
 interface SessionData {
@@ -43,7 +48,12 @@ bot.api.config.use((_prev, method, payload) => {
 function initial(): SessionData {
   return { pizzaCount: 0 };
 }
-bot.use(session({ initial }));
+${
+    store === "kv"
+      ? `const kv = await Deno.openKv(":memory:");
+bot.use(session({ initial, storage: new DenoKvStorage<SessionData>(kv) }));`
+      : `bot.use(session({ initial }));`
+  }
 
 bot.command("hunger", async (ctx) => {
   const count = ctx.session.pizzaCount;
@@ -74,7 +84,14 @@ for (const [chat, text] of [[7, "🍕"], [7, "pizza 🍕 time"], [8, "🍕"], [7
   await bot.handleUpdate(message(chat, text));
 }
 console.log(JSON.stringify(replies));
+${store === "kv" ? "kv.close();" : ""}
 `;
+}
+
+const REPLIES = [
+  "7: Your hunger level is 2!",
+  "8: Your hunger level is 1!",
+];
 
 Deno.test("a bot outside the project imports mod.ts by URL", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "sessionkit-url-" });
@@ -84,7 +101,8 @@ Deno.test("a bot outside the project imports mod.ts by URL", async (t) => {
       `${dir}/deno.json`,
       JSON.stringify({ unstable: ["kv"] }),
     );
-    await Deno.writeTextFile(`${dir}/bot.ts`, PIZZA_BOT);
+    await Deno.writeTextFile(`${dir}/bot.ts`, pizzaBot("memory"));
+    await Deno.writeTextFile(`${dir}/kv_bot.ts`, pizzaBot("kv"));
 
     await t.step("type-checks with deno check", async () => {
       const result = await deno(dir, ["check", "bot.ts"]);
@@ -94,10 +112,19 @@ Deno.test("a bot outside the project imports mod.ts by URL", async (t) => {
     await t.step("runs the guide's pizza bot and replies", async () => {
       const result = await deno(dir, ["run", "--allow-env", "bot.ts"]);
       assertEquals(result.code, 0, result.output);
-      assertEquals(JSON.parse(result.stdout), [
-        "7: Your hunger level is 2!",
-        "8: Your hunger level is 1!",
-      ]);
+      assertEquals(JSON.parse(result.stdout), REPLIES);
+    });
+
+    await t.step({
+      name: "imports kv.ts by URL and runs the bot on Deno KV",
+      ignore: !hasKvStorage, // until kv.ts exports DenoKvStorage
+      fn: async () => {
+        const check = await deno(dir, ["check", "kv_bot.ts"]);
+        assertEquals(check.code, 0, check.output);
+        const result = await deno(dir, ["run", "--allow-env", "kv_bot.ts"]);
+        assertEquals(result.code, 0, result.output);
+        assertEquals(JSON.parse(result.stdout), REPLIES);
+      },
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

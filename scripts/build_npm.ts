@@ -97,18 +97,22 @@ async function build(): Promise<void> {
   const imports = checkEmittedFiles(emitted);
   const { dependencies, peerDependencies } = dependenciesFor(imports, config);
 
+  const outputs = (entry: EntryPoint) => {
+    const base = `./${entry.source.replace(/\.ts$/, "")}`;
+    return { types: `${base}.d.ts`, import: `${base}.js` };
+  };
+  const main = entries.find((entry) => entry.subpath === ".");
   const packageJson = {
     name: meta.name,
     version: meta.version,
     description: meta.description,
     license: meta.license,
     type: "module",
-    main: entries.some((e) => e.subpath === ".") ? "./mod.js" : undefined,
-    types: entries.some((e) => e.subpath === ".") ? "./mod.d.ts" : undefined,
-    exports: Object.fromEntries(entries.map((entry) => {
-      const base = `./${entry.source.replace(/\.ts$/, "")}`;
-      return [entry.subpath, { types: `${base}.d.ts`, import: `${base}.js` }];
-    })),
+    // For tools that predate `exports`; left out without a "." entry.
+    ...(main ? { main: outputs(main).import, types: outputs(main).types } : {}),
+    exports: Object.fromEntries(
+      entries.map((entry) => [entry.subpath, outputs(entry)]),
+    ),
     engines: { node: ">=18" },
     sideEffects: false,
     ...(Object.keys(dependencies).length > 0 ? { dependencies } : {}),
@@ -124,7 +128,6 @@ async function build(): Promise<void> {
       }
       : {}),
   };
-  // `main` and `types` stay out of the file when there is no "." entry.
   await Deno.writeTextFile(
     `${outDir}/package.json`,
     JSON.stringify(packageJson, null, 2) + "\n",

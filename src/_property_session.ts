@@ -87,7 +87,7 @@ export class PropertySession<S> {
   #baseline: string | undefined = undefined;
   #version: Version | undefined = undefined;
   #loading: Promise<unknown> | undefined = undefined;
-  #fetching = false;
+  #promise: Promise<unknown> | undefined = undefined;
   #locking: Promise<void> | undefined = undefined;
   #release: Release | undefined = undefined;
   #finished = false;
@@ -187,13 +187,9 @@ export class PropertySession<S> {
   // Lazy sessions: starts the read (once), after taking the lock.
   #startLoading(key: string): void {
     if (this.#loading !== undefined) return;
-    this.#fetching = true;
     const locked = this.lock();
     const loading = (locked === undefined ? Promise.resolve() : locked)
-      .then(() => this.#read(key))
-      .finally(() => {
-        this.#fetching = false;
-      });
+      .then(() => this.#read(key));
     // A failed read is reported by `finish()` or to whoever awaits it; never
     // as an unhandled rejection.
     loading.catch(() => {});
@@ -212,16 +208,21 @@ export class PropertySession<S> {
           throw new Error(undefinedKeyMessage("access", lazy, custom));
         }
         this.#accessed = true;
-        if (!lazy || this.#assigned) return this.#value;
+        if (!lazy) return this.#value;
+        // Lazy sessions always give a promise (the same one until the next
+        // assignment), so `ctx.session.then(...)` works at any time.
+        if (this.#assigned) {
+          return this.#promise ??= Promise.resolve(this.#value);
+        }
         this.#startLoading(key);
-        return this.#fetching ? this.#loading : this.#value;
+        return this.#loading;
       },
       set: (value: unknown) => {
         if (key === undefined) {
           throw new Error(undefinedKeyMessage("assign", lazy, custom));
         }
         this.#assigned = true;
-        this.#fetching = false;
+        this.#promise = undefined;
         this.#value = value;
         if (lazy) this.lock();
       },

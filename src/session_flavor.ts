@@ -62,13 +62,17 @@ export type SessionFlavor<S> = {
  */
 export type LazySessionFlavor<S> = {
   /**
-   * A promise of the session data (or, once it has been read, the data).
-   * `await` it for reads and writes. Assign a value or a promise of one to
-   * replace the session; a value of `null` or `undefined` deletes it.
+   * A promise of the session data. `await` it for reads and writes; every
+   * access gives the same data. (grammY types it `MaybePromise<S>`; it is
+   * always a promise here, so `ctx.session.then(...)` type-checks.)
    */
-  get session(): MaybePromise<S>;
-  /** Replaces the session data (a value or a promise of one). */
-  set session(session: MaybePromise<S | null | undefined>);
+  get session(): Promise<S>;
+  /**
+   * Replaces the session data with a value or a promise of one. `null`, or
+   * `undefined`, or a promise resolving to either (or to nothing) deletes
+   * the session.
+   */
+  set session(session: MaybePromise<S | null | undefined | void>);
   /** The session key of this update, as for {@linkcode SessionFlavor}. */
   readonly sessionKey?: string | undefined;
 };

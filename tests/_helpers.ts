@@ -1,0 +1,124 @@
+// Test helpers: a real grammY Bot that never talks to Telegram, real-shaped
+// updates, and a storage spy that records which calls happen.
+import { Bot, type Context } from "grammy";
+import type { Update } from "grammy/types";
+import type { StorageAdapter } from "../mod.ts";
+
+/** A bot with known bot info whose API calls are answered locally. */
+export function createBot<C extends Context>(): Bot<C> & { replies: string[] } {
+  const bot = new Bot<C>("0:test-token", {
+    botInfo: {
+      id: 1,
+      is_bot: true,
+      first_name: "Test",
+      username: "test_bot",
+    } as Bot["botInfo"],
+  });
+  const replies: string[] = [];
+  bot.api.config.use((_prev, method, payload) => {
+    if (method === "sendMessage") {
+      replies.push((payload as { text: string }).text);
+    }
+    // deno-lint-ignore no-explicit-any
+    return Promise.resolve({ ok: true, result: true } as any);
+  });
+  return Object.assign(bot, { replies });
+}
+
+let nextUpdateId = 1;
+
+/** A private-chat text message update from user `from` (default: the chat). */
+export function message(
+  chatId: number,
+  text: string,
+  options: { from?: number; chatType?: "private" | "group" } = {},
+): Update {
+  const id = nextUpdateId++;
+  const from = options.from ?? chatId;
+  const chat = options.chatType === "group"
+    ? { id: chatId, type: "group" as const, title: "Group" }
+    : { id: chatId, type: "private" as const, first_name: "User" };
+  const entities = text.startsWith("/")
+    ? [{
+      type: "bot_command" as const,
+      offset: 0,
+      length: text.split(" ")[0]!.length,
+    }]
+    : undefined;
+  return {
+    update_id: id,
+    message: {
+      message_id: id,
+      date: Math.floor(Date.now() / 1000),
+      chat,
+      from: { id: from, is_bot: false, first_name: "User" },
+      text,
+      ...(entities ? { entities } : {}),
+    },
+  } as Update;
+}
+
+/** An update that belongs to no chat (a poll answer). */
+export function pollAnswer(userId: number): Update {
+  return {
+    update_id: nextUpdateId++,
+    poll_answer: {
+      poll_id: "p",
+      user: { id: userId, is_bot: false, first_name: "User" },
+      option_ids: [0],
+    },
+  } as Update;
+}
+
+/** A storage call, as recorded by {@linkcode spyStorage}. */
+export type Call = [method: string, key?: string, value?: unknown];
+
+/** Wraps a storage and records every call made to it. */
+export function spyStorage<T>(
+  inner: StorageAdapter<T>,
+): StorageAdapter<T> & { calls: Call[]; reset(): void } {
+  const calls: Call[] = [];
+  const spy: StorageAdapter<T> & { calls: Call[]; reset(): void } = {
+    calls,
+    reset: () => void (calls.length = 0),
+    read: (key) => {
+      calls.push(["read", key]);
+      return inner.read(key);
+    },
+    write: (key, value) => {
+      calls.push(["write", key, structuredClone(value)]);
+      return inner.write(key, value);
+    },
+    delete: (key) => {
+      calls.push(["delete", key]);
+      return inner.delete(key);
+    },
+  };
+  if (inner.readWithVersion && inner.compareAndSet) {
+    spy.readWithVersion = (key) => {
+      calls.push(["read", key]);
+      return inner.readWithVersion!(key);
+    };
+    spy.compareAndSet = (key, expected, value) => {
+      calls.push([
+        value === undefined ? "delete" : "write",
+        key,
+        structuredClone(value),
+      ]);
+      return inner.compareAndSet!(key, expected, value);
+    };
+  }
+  return spy;
+}
+
+/** A plain grammY-style adapter over a Map: read/write/delete only. */
+export function mapStorage<T>(
+  map: Map<string, T> = new Map(),
+): StorageAdapter<T> & { map: Map<string, T> } {
+  return {
+    map,
+    read: (key) => map.get(key),
+    write: (key, value) => void map.set(key, value),
+    delete: (key) => void map.delete(key),
+  };
+}

@@ -93,7 +93,7 @@ async function build(): Promise<void> {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   });
 
-  const emitted = compile(entries, compilerOptions(config));
+  const emitted = compile(entries, compilerOptions(config), meta.name);
   const imports = checkEmittedFiles(emitted);
   const { dependencies, peerDependencies } = dependenciesFor(imports, config);
 
@@ -227,6 +227,7 @@ function compilerOptions(config: DenoConfig): ts.CompilerOptions {
 function compile(
   entries: EntryPoint[],
   options: ts.CompilerOptions,
+  packageName: string,
 ): Map<string, string> {
   const host = ts.createCompilerHost(options);
   const { fileExists, readFile, getSourceFile } = host;
@@ -243,6 +244,7 @@ function compile(
     // `rewriteRelativeImportExtensions` rewrites the `.js` files only; the
     // declaration emit keeps `./x.ts`, which Node's resolution cannot follow.
     if (file.endsWith(".d.ts")) text = rewriteTsSpecifiers(file, text);
+    text = rewriteExampleImports(file, text, entries, packageName);
     emitted.set(file, text);
     Deno.mkdirSync(file.slice(0, file.lastIndexOf("/")), { recursive: true });
     Deno.writeTextFileSync(file, text);
@@ -306,6 +308,30 @@ function rewriteTsSpecifiers(file: string, text: string): string {
     text = text.slice(0, start) + js + text.slice(end);
   }
   return text;
+}
+
+/**
+ * In the doc comments, examples import the entry points by relative path
+ * (`from "../mod.ts"`), which `deno test --doc` needs. A Node user reads them
+ * in the editor: show the package name there instead.
+ */
+function rewriteExampleImports(
+  file: string,
+  text: string,
+  entries: EntryPoint[],
+  packageName: string,
+): string {
+  return text.replace(
+    /^(\s*\*.*\bfrom )"(\.\.?\/[^"]+\.ts)"/gm,
+    (line, start: string, specifier: string) => {
+      const target = new URL(specifier, `file://${file}`).pathname
+        .slice(outDir.length + 1);
+      const entry = entries.find((entry) => entry.source === target);
+      return entry === undefined
+        ? line
+        : `${start}"${packageName}${entry.subpath.slice(1)}"`;
+    },
+  );
 }
 
 /** A module specifier found in an emitted file. */

@@ -1,0 +1,528 @@
+import { deserialize, serialize } from "node:v8";
+import { deepClone } from "../src/_clone.ts";
+import { fingerprint } from "../src/_fingerprint.ts";
+import {
+  assert,
+  assertEquals,
+  assertNotEquals,
+  assertStrictEquals,
+} from "./deps.ts";
+
+/** What V8 serialisation (Deno KV) gives back for `value`. */
+function stored(value: unknown): unknown {
+  return deserialize(serialize(value));
+}
+
+function holey(): unknown[] {
+  // deno-lint-ignore no-sparse-arrays
+  return [1, , 3];
+}
+
+function withExtra(extra: unknown): unknown[] {
+  return Object.assign([1, 2], { extra });
+}
+
+function cyclic(): Record<string, unknown> {
+  const value: Record<string, unknown> = { a: 1 };
+  value.self = value;
+  return value;
+}
+
+function sharedPair(): Record<string, unknown> {
+  const shared = { x: 1 };
+  return { a: shared, b: shared };
+}
+
+const bytes = new Uint8Array([1, 2, 3, 4]);
+
+/** Pairs that are stored differently, so their fingerprints must differ. */
+const different: [string, () => unknown, () => unknown][] = [
+  ["1 and '1'", () => 1, () => "1"],
+  ["1 and 1n", () => 1, () => 1n],
+  ["1 and true", () => 1, () => true],
+  ["'true' and true", () => "true", () => true],
+  ["0 and false", () => 0, () => false],
+  ["null and undefined", () => null, () => undefined],
+  ["'' and undefined", () => "", () => undefined],
+  ["'u' and undefined", () => "u", () => undefined],
+  ["'n' and null", () => "n", () => null],
+  ["NaN and 'NaN'", () => NaN, () => "NaN"],
+  ["NaN and undefined", () => NaN, () => undefined],
+  ["Infinity and -Infinity", () => Infinity, () => -Infinity],
+  ["0 and -0", () => 0, () => -0],
+  ["-0 and '-0'", () => -0, () => "-0"],
+  ["1n and -1n", () => 1n, () => -1n],
+  ["1n and '1n'", () => 1n, () => "1n"],
+  ["1 and 1.0000001", () => 1, () => 1.0000001],
+  ["a missing property and one set to undefined", () => ({}), () => ({
+    a: undefined,
+  })],
+  ["a property set to null and to undefined", () => ({ a: null }), () => ({
+    a: undefined,
+  })],
+  ["different values", () => ({ a: 1 }), () => ({ a: 2 })],
+  ["different keys", () => ({ a: 1 }), () => ({ b: 1 })],
+  ["keys in another order", () => ({ a: 1, b: 2 }), () => ({ b: 2, a: 1 })],
+  ["keys that look like the encoding", () => ({ "1:a": 1 }), () => ({
+    "1": { a: 1 },
+  })],
+  ["a key with a comma", () => ({ "a,": 1 }), () => ({ a: 1 })],
+  ["strings that look like the encoding 1", () => ["a,s1:b"], () => [
+    "a",
+    "b",
+  ]],
+  ["strings that look like the encoding 2", () => ({ a: "1,2:b3" }), () => ({
+    a: "1",
+    b: 3,
+  })],
+  ["'a' and 'a '", () => "a", () => "a "],
+  ["strings with lone surrogates", () => "\ud800", () => "\udc00"],
+  ["an empty object and an empty array", () => ({}), () => []],
+  ["an object and an array with the same entries", () => ({ 0: 1 }), () => [
+    1,
+  ]],
+  ["an array and a Set", () => [1], () => new Set([1])],
+  ["an object and a Map", () => ({ a: 1 }), () => new Map([["a", 1]])],
+  ["[] and [undefined]", () => [], () => [undefined]],
+  ["a hole and undefined", holey, () => [1, undefined, 3]],
+  ["a hole and null", holey, () => [1, null, 3]],
+  ["a trailing hole", () => {
+    const list = [1];
+    list.length = 2;
+    return list;
+  }, () => [1]],
+  ["nested arrays", () => [[1], 2], () => [[1, 2]]],
+  ["an array with an extra property", () => withExtra("x"), () => [1, 2]],
+  ["extra properties that differ", () => withExtra("x"), () => withExtra("y")],
+  ["dates", () => new Date(0), () => new Date(1)],
+  ["a date and its time value", () => new Date(0), () => 0],
+  ["an invalid date and date 0", () => new Date(NaN), () => new Date(0)],
+  ["an invalid date and NaN", () => new Date(NaN), () => NaN],
+  ["regexp sources", () => /a/, () => /b/],
+  ["regexp flags", () => /a/g, () => /a/i],
+  ["a regexp and its source", () => /a/, () => "a"],
+  ["map values", () => new Map([["a", 1]]), () => new Map([["a", 2]])],
+  ["map keys 1 and '1'", () => new Map([[1, 1]]), () => new Map([["1", 1]])],
+  [
+    "map order",
+    () => new Map([["a", 1], ["b", 2]]),
+    () => new Map([["b", 2], ["a", 1]]),
+  ],
+  [
+    "nested maps",
+    () => new Map([["m", new Map([[1, 2]])]]),
+    () => new Map([["m", new Map([[1, 3]])]]),
+  ],
+  ["sets", () => new Set([1, 2]), () => new Set([1, 3])],
+  ["set order", () => new Set([1, 2]), () => new Set([2, 1])],
+  ["sets of 1 and '1'", () => new Set([1]), () => new Set(["1"])],
+  [
+    "typed arrays with different bytes",
+    () => new Uint8Array([1, 2]),
+    () => new Uint8Array([1, 3]),
+  ],
+  [
+    "typed arrays of different types",
+    () => new Uint8Array([1, 2]),
+    () => new Int8Array([1, 2]),
+  ],
+  [
+    "Uint8Array and Uint8ClampedArray",
+    () => new Uint8Array([1]),
+    () => new Uint8ClampedArray([1]),
+  ],
+  ["a typed array and an array", () => new Uint8Array([1, 2]), () => [1, 2]],
+  [
+    "a typed array and its buffer",
+    () => new Uint8Array([1, 2]),
+    () => new Uint8Array([1, 2]).buffer,
+  ],
+  [
+    "a view and a view of a larger buffer",
+    () => bytes.slice(1, 3),
+    () => bytes.subarray(1, 3),
+  ],
+  [
+    "views at different offsets",
+    () => bytes.subarray(0, 2),
+    () => bytes.subarray(1, 3),
+  ],
+  [
+    "float NaN payloads and -0",
+    () => new Float64Array([0]),
+    () => new Float64Array([-0]),
+  ],
+  [
+    "a DataView and a Uint8Array",
+    () => new DataView(bytes.buffer),
+    () => new Uint8Array(bytes.buffer),
+  ],
+  [
+    "array buffers",
+    () => new Uint8Array([1]).buffer,
+    () => new Uint8Array([2]).buffer,
+  ],
+  [
+    "array buffers of different lengths",
+    () => new ArrayBuffer(1),
+    () => new ArrayBuffer(2),
+  ],
+  [
+    "a resizable buffer",
+    () => new ArrayBuffer(1, { maxByteLength: 4 }),
+    () => new ArrayBuffer(1),
+  ],
+  ["a boxed number and a number", () => Object(1), () => 1],
+  ["boxed numbers", () => Object(1), () => Object(2)],
+  ["a boxed string and a string", () => Object("a"), () => "a"],
+  ["a boxed false and false", () => Object(false), () => false],
+  ["a boxed bigint and a bigint", () => Object(1n), () => 1n],
+  ["shared and separate objects", sharedPair, () => ({
+    a: { x: 1 },
+    b: { x: 1 },
+  })],
+  ["a cycle and a copy", cyclic, () => ({ a: 1, self: { a: 1 } })],
+  ["a KvU64 and a bigint", () => new Deno.KvU64(1n), () => 1n],
+  ["KvU64s", () => new Deno.KvU64(1n), () => new Deno.KvU64(2n)],
+];
+
+/** Values that must have a fingerprint (and the same one as their copy). */
+const encodable: [string, () => unknown][] = [
+  ["a small session", () => ({ pizzaCount: 3 })],
+  ["nested objects and arrays", () => ({
+    user: { name: "Ada", tags: ["a", "b"], nested: [[1], [2, [3]]] },
+    empty: {},
+    list: [],
+  })],
+  ["primitives", () => [0, -0, NaN, Infinity, "", "x", true, false, null, 1n]],
+  ["undefined properties and holes", () => ({ a: undefined, b: holey() })],
+  ["an array with an extra property", () => withExtra({ x: 1 })],
+  [
+    "a null-prototype object",
+    () => Object.assign(Object.create(null), { a: 1 }),
+  ],
+  ["dates", () => [new Date(1732537200000), new Date(NaN)]],
+  ["regular expressions", () => /piz+a/gi],
+  [
+    "maps with object keys",
+    () => new Map<unknown, unknown>([[{ k: 1 }, [1]], ["s", null]]),
+  ],
+  ["sets", () => new Set<unknown>([1, "1", { a: 1 }])],
+  ["typed arrays and views", () => ({
+    part: bytes.subarray(1, 3),
+    floats: new Float32Array([1.5, NaN]),
+    bigs: new BigUint64Array([2n ** 64n - 1n]),
+    view: new DataView(bytes.buffer, 1),
+    buffer: new ArrayBuffer(3),
+  })],
+  ["binary data of 100 KB", () => new Uint8Array(100_000).map((_, i) => i * 7)],
+  [
+    "boxed primitives",
+    () => [Object(1), Object("s"), Object(true), Object(1n)],
+  ],
+  ["shared references", sharedPair],
+  ["cycles", cyclic],
+  ["cycles through maps and sets", () => {
+    const map = new Map<unknown, unknown>();
+    map.set("set", new Set([map]));
+    return map;
+  }],
+  ["many objects with sharing", () => {
+    const shared = { s: 1 };
+    return Array.from({ length: 300 }, (_, i) => ({ i, shared }));
+  }],
+  ["a KvU64", () => new Deno.KvU64(5n)],
+];
+
+Deno.test("fingerprint", async (t) => {
+  await t.step("differs for values that are stored differently", () => {
+    for (const [name, a, b] of different) {
+      const left = fingerprint(a());
+      const right = fingerprint(b());
+      assert(left !== undefined, `${name}: left has no fingerprint`);
+      assert(right !== undefined, `${name}: right has no fingerprint`);
+      assert(left !== right, `${name}: both are ${JSON.stringify(left)}`);
+    }
+  });
+
+  await t.step("is equal for structurally equal independent values", () => {
+    for (const [name, make] of encodable) {
+      const print = fingerprint(make());
+      assert(print !== undefined, `${name} has no fingerprint`);
+      assertStrictEquals(fingerprint(make()), print, name);
+    }
+  });
+
+  await t.step("is equal for a value and its deepClone", () => {
+    for (const [name, make] of encodable) {
+      const value = make();
+      assertStrictEquals(
+        fingerprint(deepClone(value)),
+        fingerprint(value),
+        name,
+      );
+    }
+  });
+
+  await t.step("is the same for class instances and their plain copy", () => {
+    class Order {
+      constructor(public id: number, public items: string[]) {}
+      get count(): number {
+        return this.items.length;
+      }
+    }
+    const order = new Order(1, ["Margherita"]);
+    assertStrictEquals(
+      fingerprint(order),
+      fingerprint({ id: 1, items: ["Margherita"] }),
+    );
+    assertStrictEquals(fingerprint(order), fingerprint(structuredClone(order)));
+  });
+
+  await t.step("ignores symbol keys and non-enumerable properties", () => {
+    const value = { a: 1, [Symbol("s")]: () => 1 };
+    Object.defineProperty(value, "hidden", { value: 2, enumerable: false });
+    assertStrictEquals(fingerprint(value), fingerprint({ a: 1 }));
+  });
+
+  await t.step("is undefined for what it cannot encode", () => {
+    const cannot: [string, unknown][] = [
+      ["a function", () => 1],
+      ["a symbol", Symbol("s")],
+      ["a nested function", { a: { b: [1, () => 1] } }],
+      ["a nested symbol", { a: Symbol("s") }],
+      ["a function in a map", new Map([["k", () => 1]])],
+      ["a function as a map key", new Map([[() => 1, 1]])],
+      ["a symbol in a set", new Set([Symbol("s")])],
+      ["a boxed symbol", Object(Symbol("s"))],
+      ["an error", new Error("x")],
+      ["a WeakMap", { cache: new WeakMap() }],
+      ["a Promise", Promise.resolve(1)],
+      ["a Blob", new Blob(["x"])],
+      ["a URL", new URL("https://example.com/")],
+      ["a view of shared memory", new Uint8Array(new SharedArrayBuffer(2))],
+      ["a throwing getter", {
+        get broken(): never {
+          throw new Error("no");
+        },
+      }],
+    ];
+    for (const [name, value] of cannot) {
+      assertStrictEquals(fingerprint(value), undefined, name);
+    }
+  });
+
+  await t.step(
+    "is undefined for values nested too deeply for the stack",
+    () => {
+      let value: unknown = null;
+      for (let i = 0; i < 1_000_000; i++) value = [value];
+      assertStrictEquals(fingerprint(value), undefined);
+    },
+  );
+
+  await t.step("works again after a value it could not encode", () => {
+    const value = sharedPair();
+    const before = fingerprint(value);
+    assertStrictEquals(fingerprint({ a: value, f: () => 1 }), undefined);
+    assertStrictEquals(fingerprint(value), before);
+  });
+
+  await t.step("works when a getter takes a fingerprint during one", () => {
+    const inner = { x: [1] };
+    const value = {
+      get print() {
+        return fingerprint(inner);
+      },
+      inner,
+      again: inner,
+    };
+    const print = fingerprint(value);
+    assertStrictEquals(
+      print,
+      fingerprint({ print: fingerprint(inner), inner, again: inner }),
+    );
+  });
+
+  await t.step("holds for random values, their copies and mutations", () => {
+    const random = mulberry32(0x5e55);
+    let mutations = 0;
+    for (let round = 0; round < 400; round++) {
+      const value = randomValue(random, 4);
+      const print = fingerprint(value);
+      assert(print !== undefined, `round ${round}`);
+      const copy = deepClone(value);
+      assertStrictEquals(fingerprint(copy), print, `round ${round}`);
+      // The copy comes back from storage exactly like the original.
+      assertEquals(stored(copy), stored(value), `round ${round}`);
+      if (mutate(copy, random)) {
+        mutations++;
+        const changed = fingerprint(copy);
+        assert(changed !== print, `round ${round}: mutation not seen`);
+        assertNotEquals(stored(copy), stored(value), `round ${round}`);
+      }
+    }
+    assert(mutations > 300, `only ${mutations} mutations`);
+  });
+});
+
+type Random = () => number;
+
+/** A small seeded PRNG (mulberry32), so every run sees the same values. */
+function mulberry32(seed: number): Random {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(random: Random, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)]!;
+}
+
+const strings = [
+  "",
+  "a",
+  "1",
+  "s1:a",
+  ",",
+  "}",
+  "@0",
+  "ü",
+  "\ud83c\udf55",
+  "u",
+];
+const numbers = [0, -0, 1, -1, 1.5, NaN, Infinity, -Infinity, 2 ** 53, 1e-7];
+
+function randomPrimitive(random: Random): unknown {
+  switch (Math.floor(random() * 7)) {
+    case 0:
+      return pick(random, numbers);
+    case 1:
+      return pick(random, strings);
+    case 2:
+      return BigInt(Math.floor(random() * 2000) - 1000);
+    case 3:
+      return random() < 0.5;
+    case 4:
+      return null;
+    case 5:
+      return undefined;
+    default:
+      return Math.floor(random() * 100);
+  }
+}
+
+function randomValue(
+  random: Random,
+  depth: number,
+  pool: object[] = [],
+): unknown {
+  const top = pool.length === 0 && depth === 4;
+  if (!top && (depth === 0 || random() < 0.3)) return randomPrimitive(random);
+  if (pool.length > 0 && random() < 0.05) return pick(random, pool); // shared
+  let value: object;
+  const size = Math.floor(random() * 4);
+  switch (Math.floor(random() * 8)) {
+    case 0:
+    case 1:
+    case 2: {
+      const object: Record<string, unknown> = {};
+      for (let i = 0; i < size; i++) {
+        object[pick(random, ["a", "b", "c", "1", "key", "__x", "x y"])] =
+          randomValue(random, depth - 1, pool);
+      }
+      value = object;
+      break;
+    }
+    case 3:
+    case 4: {
+      const array: unknown[] = [];
+      for (let i = 0; i < size; i++) {
+        if (random() < 0.15) array.length++; // a hole
+        else array.push(randomValue(random, depth - 1, pool));
+      }
+      value = array;
+      break;
+    }
+    case 5: {
+      const map = new Map<unknown, unknown>();
+      for (let i = 0; i < size; i++) {
+        map.set(randomPrimitive(random), randomValue(random, depth - 1, pool));
+      }
+      value = map;
+      break;
+    }
+    case 6: {
+      const set = new Set<unknown>();
+      for (let i = 0; i < size; i++) {
+        set.add(randomValue(random, depth - 1, pool));
+      }
+      value = set;
+      break;
+    }
+    default:
+      value = random() < 0.5
+        ? new Date(Math.floor(random() * 1e12))
+        : new Uint8Array(size).map(() => Math.floor(random() * 256));
+  }
+  pool.push(value);
+  return value;
+}
+
+/** Collects every object in `value` (each once). */
+function containers(value: unknown, found: Set<object> = new Set()): object[] {
+  if (typeof value !== "object" || value === null || found.has(value)) {
+    return [...found];
+  }
+  found.add(value);
+  if (value instanceof Map) {
+    for (const [k, v] of value) {
+      containers(k, found);
+      containers(v, found);
+    }
+  } else if (value instanceof Set) {
+    for (const item of value) containers(item, found);
+  } else if (!(value instanceof Date) && !ArrayBuffer.isView(value)) {
+    for (const item of Object.values(value)) containers(item, found);
+  }
+  return [...found];
+}
+
+let fresh = 0;
+
+/** Changes one thing somewhere in `value`; false if there was nothing to change. */
+function mutate(value: unknown, random: Random): boolean {
+  const all = containers(value);
+  if (all.length === 0) return false;
+  const target = pick(random, all);
+  const unique = `fresh-${fresh++}`;
+  const choice = random();
+  if (target instanceof Date) {
+    target.setTime(target.getTime() + 1);
+  } else if (target instanceof Uint8Array) {
+    if (target.length === 0) return false;
+    target[Math.floor(random() * target.length)]! ^= 1;
+  } else if (target instanceof Map) {
+    if (choice < 0.5 || target.size === 0) target.set(unique, 1);
+    else target.delete([...target.keys()][0]);
+  } else if (target instanceof Set) {
+    if (choice < 0.5 || target.size === 0) target.add(unique);
+    else target.delete([...target][0]);
+  } else if (Array.isArray(target)) {
+    if (choice < 0.3 || target.length === 0) target.push(unique);
+    else if (choice < 0.6) target.length--;
+    else target[Math.floor(random() * target.length)] = unique;
+  } else {
+    const object = target as Record<string, unknown>;
+    const keys = Object.keys(object);
+    if (choice < 0.3 || keys.length === 0) object[unique] = undefined;
+    else if (choice < 0.6) delete object[pick(random, keys)];
+    else object[pick(random, keys)] = unique;
+  }
+  return true;
+}

@@ -52,7 +52,16 @@ const FIXED_OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.ESNext,
   moduleResolution: ts.ModuleResolutionKind.Bundler,
-  lib: ["lib.es2022.d.ts", "lib.dom.d.ts", "lib.dom.iterable.d.ts"],
+  // ES2022 keeps newer built-ins (Node 18 lacks them) out of shipped code.
+  // The one exception: the clone and fingerprint helpers read
+  // `ArrayBuffer.prototype.resizable`, which is `undefined`, so falsy, on
+  // engines that predate it.
+  lib: [
+    "lib.es2022.d.ts",
+    "lib.es2024.arraybuffer.d.ts",
+    "lib.dom.d.ts",
+    "lib.dom.iterable.d.ts",
+  ],
   types: [],
   declaration: true,
   rewriteRelativeImportExtensions: true,

@@ -9,3 +9,4 @@
  * @module
  */
 export * from "./src/errors.ts";
+export * from "./src/deno_kv_storage.ts";

@@ -10,9 +10,6 @@
 //   goes ahead without the lock; compare-and-set in the storage still catches
 //   any conflicting write.
 
-/** Gives a lock back. Calling it more than once has no effect. */
-export type Release = () => void;
-
 interface Waiter {
   owner: object;
   grant: () => void;
@@ -22,8 +19,6 @@ interface Holder {
   owner: object;
   queue: Waiter[];
 }
-
-const noop: Release = () => {};
 
 /** A set of named locks; see the file comment. */
 export class KeyLock {
@@ -36,49 +31,47 @@ export class KeyLock {
   }
 
   /**
-   * Acquires the lock `id` for `owner`. Returns the release function at once
-   * if the lock is free (or already the owner's, or waiting would deadlock),
-   * else a promise of it.
+   * Acquires the lock `id` for `owner`. Returns `true` if the lock was free
+   * and is now the owner's (call {@linkcode KeyLock.release} later), `false`
+   * if the owner may go ahead without taking it (it holds it already, or
+   * waiting would deadlock), or a promise that resolves once the lock is the
+   * owner's (release it later, too).
    */
-  acquire(id: string, owner: object): Release | Promise<Release> {
+  acquire(id: string, owner: object): boolean | Promise<void> {
     const holder = this.#held.get(id);
     if (holder === undefined) {
       this.#held.set(id, { owner, queue: [] });
-      return this.#releaser(id);
+      return true;
     }
     if (holder.owner === owner || this.#wouldDeadlock(holder.owner, owner)) {
-      return noop;
+      return false;
     }
     let waiting = this.#waiting.get(owner);
     if (waiting === undefined) this.#waiting.set(owner, waiting = new Set());
     waiting.add(id);
-    return new Promise<Release>((resolve) => {
+    return new Promise<void>((resolve) => {
       holder.queue.push({
         owner,
         grant: () => {
           waiting.delete(id);
           if (waiting.size === 0) this.#waiting.delete(owner);
-          resolve(this.#releaser(id));
+          resolve();
         },
       });
     });
   }
 
-  #releaser(id: string): Release {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const holder = this.#held.get(id);
-      if (holder === undefined) return;
-      const next = holder.queue.shift();
-      if (next === undefined) {
-        this.#held.delete(id);
-      } else {
-        holder.owner = next.owner;
-        next.grant();
-      }
-    };
+  /** Gives the lock `id` to the next waiter, or forgets it if none waits. */
+  release(id: string): void {
+    const holder = this.#held.get(id);
+    if (holder === undefined) return;
+    const next = holder.queue.shift();
+    if (next === undefined) {
+      this.#held.delete(id);
+    } else {
+      holder.owner = next.owner;
+      next.grant();
+    }
   }
 
   // Is `start` waiting, directly or through a chain of holders, for a lock
@@ -108,9 +101,12 @@ export const sessionLocks: KeyLock = new KeyLock();
 const storageIds = new WeakMap<object, number>();
 let nextStorageId = 0;
 
-/** The lock name of `key` in `storage`: one lock per storage object and key. */
-export function lockId(storage: object, key: string): string {
+/**
+ * The prefix of the lock names of `storage`: a session key's lock is this
+ * prefix plus the key, so there is one lock per storage object and key.
+ */
+export function lockPrefix(storage: object): string {
   let id = storageIds.get(storage);
   if (id === undefined) storageIds.set(storage, id = nextStorageId++);
-  return `${id}\u0000${key}`;
+  return `${id}\u0000`;
 }

@@ -4,6 +4,7 @@
 import { MemorySessionStorage } from "./memory_session_storage.ts";
 import type { SessionContext, SessionOptions } from "./session_options.ts";
 import type { MaybePromise, StorageAdapter } from "./storage_adapter.ts";
+import { lockPrefix } from "./_key_lock.ts";
 import { isPromiseLike } from "./_util.ts";
 
 /** Session options with defaults applied. */
@@ -15,6 +16,8 @@ export interface ResolvedOptions<S> {
   /** Whether the user gave their own key function (for error messages). */
   custom: boolean;
   sequential: boolean;
+  /** Prefix of this storage's lock names (see `_key_lock.ts`). */
+  lockPrefix: string;
 }
 
 function defaultGetSessionKey(ctx: object): string | undefined {
@@ -63,9 +66,11 @@ export function resolveOptions<S, C extends SessionContext>(
       } gave ${key === null ? "null" : typeof key}`,
     );
   };
+  const store = storage ?? new MemorySessionStorage<S>();
   return {
     initial,
-    storage: storage ?? new MemorySessionStorage<S>(),
+    storage: store,
+    lockPrefix: lockPrefix(store),
     getSessionKey: (ctx) => {
       const key = getKey(ctx);
       return isPromiseLike(key) ? Promise.resolve(key).then(check) : check(key);

@@ -12,10 +12,14 @@ import {
   SessionStorageError,
   type StorageOperation,
 } from "./errors.ts";
-import type { CompareAndSetResult, Version } from "./storage_adapter.ts";
+import type {
+  CompareAndSetResult,
+  Version,
+  VersionedValue,
+} from "./storage_adapter.ts";
 import { deepClone } from "./_clone.ts";
 import { fingerprint } from "./_fingerprint.ts";
-import { lockId, type Release, sessionLocks } from "./_key_lock.ts";
+import { sessionLocks } from "./_key_lock.ts";
 import type { ResolvedOptions } from "./_options.ts";
 import { isPromiseLike } from "./_util.ts";
 
@@ -30,23 +34,15 @@ export function storageError(
     : new SessionStorageError(key, operation, error);
 }
 
-/** Calls `fn`, turning a sync throw or an async rejection into `wrap(error)`. */
-function guard<T>(
-  fn: () => T | PromiseLike<T>,
-  wrap: (error: unknown) => unknown,
-): T | Promise<T> {
-  let result: T | PromiseLike<T>;
-  try {
-    result = fn();
-  } catch (error) {
-    throw wrap(error);
-  }
-  if (isPromiseLike<T>(result)) {
-    return Promise.resolve(result).catch((error) => {
-      throw wrap(error);
-    });
-  }
-  return result;
+/** Turns an async rejection into the wrapped storage error. */
+function rejectWith<T>(
+  promise: PromiseLike<T>,
+  key: string,
+  operation: StorageOperation,
+): Promise<T> {
+  return Promise.resolve(promise).catch((error) => {
+    throw storageError(key, operation, error);
+  });
 }
 
 function undefinedKeyMessage(
@@ -60,16 +56,6 @@ function undefinedKeyMessage(
   return `Cannot ${operation} ${
     lazy ? "lazy " : ""
   }session data because ${reason}!`;
-}
-
-/** Defines the read-only `ctx.sessionKey`. */
-export function defineSessionKey(ctx: object, key: string | undefined): void {
-  Object.defineProperty(ctx, "sessionKey", {
-    value: key,
-    writable: false,
-    enumerable: true,
-    configurable: true,
-  });
 }
 
 /** See the file comment. */
@@ -88,8 +74,10 @@ export class PropertySession<S> {
   #version: Version | undefined = undefined;
   #loading: Promise<unknown> | undefined = undefined;
   #promise: Promise<unknown> | undefined = undefined;
+  // The lock: being acquired, or held (its name), or neither.
   #locking: Promise<void> | undefined = undefined;
-  #release: Release | undefined = undefined;
+  #held: string | undefined = undefined;
+  #lockTried = false;
   #finished = false;
 
   constructor(
@@ -104,33 +92,35 @@ export class PropertySession<S> {
   get lockName(): string | undefined {
     return this.key === undefined || !this.options.sequential
       ? undefined
-      : lockId(this.options.storage, this.key);
+      : this.options.lockPrefix + this.key;
   }
 
   /** Takes the key's lock; returns a promise only if it has to wait. */
   lock(): Promise<void> | undefined {
-    if (this.#locking !== undefined || this.#release !== undefined) {
-      return this.#locking;
-    }
+    if (this.#lockTried) return this.#locking;
+    this.#lockTried = true;
     const name = this.lockName;
     if (name === undefined) return undefined;
     const acquired = sessionLocks.acquire(name, this.owner);
-    if (typeof acquired === "function") {
-      this.#release = acquired;
-      return undefined;
+    if (acquired === true) {
+      this.#held = name;
+    } else if (acquired !== false) {
+      this.#locking = acquired.then(() => {
+        this.#locking = undefined;
+        if (this.#finished) sessionLocks.release(name);
+        else this.#held = name;
+      });
     }
-    this.#locking = acquired.then((release) => {
-      this.#release = release;
-      this.#locking = undefined;
-      if (this.#finished) release();
-    });
     return this.#locking;
   }
 
   /** Gives the lock back (now, or as soon as a pending acquisition ends). */
   release(): void {
     this.#finished = true;
-    this.#release?.();
+    if (this.#held !== undefined) {
+      sessionLocks.release(this.#held);
+      this.#held = undefined;
+    }
   }
 
   /** Reads the stored value (strict sessions, before the handlers run). */
@@ -143,22 +133,30 @@ export class PropertySession<S> {
 
   #read(key: string): unknown {
     const { storage } = this.options;
-    if (storage.readWithVersion !== undefined && storage.compareAndSet) {
-      const result = guard(
-        () => storage.readWithVersion!(key),
-        (error) => storageError(key, "read", error),
-      );
-      return result instanceof Promise
-        ? result.then(({ value, version }) => this.#apply(value, version))
-        : this.#apply(result.value, result.version);
+    const versioned = storage.readWithVersion !== undefined &&
+      storage.compareAndSet !== undefined;
+    let result: unknown;
+    try {
+      result = versioned ? storage.readWithVersion!(key) : storage.read(key);
+    } catch (error) {
+      throw storageError(key, "read", error);
     }
-    const result = guard(
-      () => storage.read(key),
-      (error) => storageError(key, "read", error),
-    );
-    return result instanceof Promise
-      ? result.then((value) => this.#apply(value, undefined))
-      : this.#apply(result, undefined);
+    if (isPromiseLike(result)) {
+      return rejectWith(result, key, "read").then((value) =>
+        versioned
+          ? this.#apply(
+            (value as VersionedValue<S>).value,
+            (value as VersionedValue<S>).version,
+          )
+          : this.#apply(value as S | undefined, undefined)
+      );
+    }
+    return versioned
+      ? this.#apply(
+        (result as VersionedValue<S>).value,
+        (result as VersionedValue<S>).version,
+      )
+      : this.#apply(result as S | undefined, undefined);
   }
 
   // Records what was read. Unless the session was assigned meanwhile (lazy
@@ -196,36 +194,41 @@ export class PropertySession<S> {
     this.#loading = loading;
   }
 
-  /** Installs the `ctx.session` accessors (or the part's, for multi). */
-  install(): void {
+  /** What reading the property gives. */
+  get(): unknown {
     const { key, lazy } = this;
-    const { custom } = this.options;
+    if (key === undefined) {
+      throw new Error(undefinedKeyMessage("access", lazy, this.options.custom));
+    }
+    this.#accessed = true;
+    if (!lazy) return this.#value;
+    // Lazy sessions always give a promise (the same one until the next
+    // assignment), so `ctx.session.then(...)` works at any time.
+    if (this.#assigned) return this.#promise ??= Promise.resolve(this.#value);
+    this.#startLoading(key);
+    return this.#loading;
+  }
+
+  /** What assigning the property does. */
+  set(value: unknown): void {
+    if (this.key === undefined) {
+      throw new Error(
+        undefinedKeyMessage("assign", this.lazy, this.options.custom),
+      );
+    }
+    this.#assigned = true;
+    this.#promise = undefined;
+    this.#value = value;
+    if (this.lazy) this.lock();
+  }
+
+  /** Installs the accessors on the target (or the part's, for multi). */
+  install(): void {
     Object.defineProperty(this.target, this.prop, {
       enumerable: true,
       configurable: true,
-      get: () => {
-        if (key === undefined) {
-          throw new Error(undefinedKeyMessage("access", lazy, custom));
-        }
-        this.#accessed = true;
-        if (!lazy) return this.#value;
-        // Lazy sessions always give a promise (the same one until the next
-        // assignment), so `ctx.session.then(...)` works at any time.
-        if (this.#assigned) {
-          return this.#promise ??= Promise.resolve(this.#value);
-        }
-        this.#startLoading(key);
-        return this.#loading;
-      },
-      set: (value: unknown) => {
-        if (key === undefined) {
-          throw new Error(undefinedKeyMessage("assign", lazy, custom));
-        }
-        this.#assigned = true;
-        this.#promise = undefined;
-        this.#value = value;
-        if (lazy) this.lock();
-      },
+      get: () => this.get(),
+      set: (value: unknown) => this.set(value),
     });
   }
 
@@ -269,26 +272,31 @@ export class PropertySession<S> {
     return this.#store(key, value as S);
   }
 
-  async #store(key: string, value: S | undefined): Promise<void> {
+  #store(key: string, value: S | undefined): Promise<void> | undefined {
     const { storage } = this.options;
     const operation = value === undefined ? "delete" : "write";
-    const wrap = (error: unknown) => storageError(key, operation, error);
-    if (
-      this.#based && this.#version !== undefined &&
-      storage.compareAndSet !== undefined
-    ) {
-      const expected = this.#version;
-      const result: CompareAndSetResult = await guard(
-        () => storage.compareAndSet!(key, expected, value),
-        wrap,
-      );
-      if (!result.ok) throw new SessionConflictError(key);
-      return;
+    const checked = this.#based && this.#version !== undefined &&
+      storage.compareAndSet !== undefined;
+    let result: unknown;
+    try {
+      result = checked
+        ? storage.compareAndSet!(key, this.#version!, value)
+        : value === undefined
+        ? storage.delete(key)
+        : storage.write(key, value);
+    } catch (error) {
+      throw storageError(key, operation, error);
     }
-    if (value === undefined) {
-      await guard(() => storage.delete(key), wrap);
-    } else {
-      await guard(() => storage.write(key, value), wrap);
+    if (isPromiseLike(result)) {
+      return rejectWith(result, key, operation).then((outcome) => {
+        if (checked) checkOutcome(key, outcome as CompareAndSetResult);
+      });
     }
+    if (checked) checkOutcome(key, result as CompareAndSetResult);
+    return undefined;
   }
+}
+
+function checkOutcome(key: string, outcome: CompareAndSetResult): void {
+  if (!outcome.ok) throw new SessionConflictError(key);
 }

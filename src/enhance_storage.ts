@@ -41,7 +41,11 @@ export interface Migrations {
 export interface MigrationOptions<T> {
   /** The storage to enhance. */
   storage: StorageAdapter<Enhance<T>>;
-  /** Migrations to apply when a session of an older version is read. */
+  /**
+   * Migrations to apply when a session of an older version is read. The
+   * migrated session is stored back at the latest version when it is read,
+   * so each session is migrated once. Migrations get a copy of the data.
+   */
   migrations?: Migrations;
   /** How long a session lives after it was last written or refreshed. */
   millisecondsToLive?: number;
@@ -61,8 +65,20 @@ interface Decoded<T> {
   /** The data after migrations, or undefined if absent or expired. */
   data: T | undefined;
   expired: boolean;
-  /** The record to write back to refresh the expiry, if it needs one. */
-  refresh: Enhance<T> | undefined;
+  /**
+   * The record to write back, if it needs one: the migrated data (so that
+   * migrations run once per session), or the same data with a new expiry.
+   */
+  rewrite: Enhance<T> | undefined;
+}
+
+// A structured clone of `value`, or `value` itself if it cannot be cloned.
+function copyIfPossible(value: unknown): unknown {
+  try {
+    return structuredClone(value);
+  } catch {
+    return value;
+  }
 }
 
 function isEnhance(value: unknown): value is Enhance<unknown> {
@@ -113,8 +129,9 @@ class EnhancedStorage<T> {
   readonly #storage: StorageAdapter<Enhance<T>>;
   readonly #ttl: number | undefined;
   readonly #refreshAfter: number;
-  readonly #versions: number[];
-  readonly #migrations: Migrations;
+  // Migrations sorted by version, ascending.
+  // deno-lint-ignore no-explicit-any
+  readonly #migrations: [version: number, migrate: (old: any) => any][];
 
   constructor(options: MigrationOptions<T>) {
     if (typeof options !== "object" || options === null) {
@@ -151,19 +168,23 @@ class EnhancedStorage<T> {
     this.#ttl = millisecondsToLive === Infinity
       ? undefined
       : millisecondsToLive;
-    this.#refreshAfter = (this.#ttl ?? 0) * refreshRatio;
-    this.#migrations = migrations ?? {};
-    this.#versions = Object.keys(this.#migrations).map((key) => {
+    // A ratio of 1 never refreshes on read, even at the very last moment.
+    this.#refreshAfter = refreshRatio === 1
+      ? Infinity
+      : (this.#ttl ?? 0) * refreshRatio;
+    // Looked up by the original key, so that keys such as "01" or "1e3"
+    // find their function.
+    this.#migrations = Object.entries(migrations ?? {}).map(([key, fn]) => {
       const version = Number(key);
-      if (!Number.isFinite(version)) {
+      if (key.trim() === "" || !Number.isFinite(version)) {
         throw new TypeError(`Migration version "${key}" is not a number`);
       }
-      if (typeof this.#migrations[version] !== "function") {
+      if (typeof fn !== "function") {
         throw new TypeError(`Migration ${key} is not a function`);
       }
-      return version;
-    }).sort((a, b) => a - b);
-    if (migrations !== undefined && this.#versions.length === 0) {
+      return [version, fn] as [number, typeof fn];
+    }).sort(([a], [b]) => a - b);
+    if (migrations !== undefined && this.#migrations.length === 0) {
       throw new Error(
         "No migrations given! Pass at least one migration, or leave out `migrations`.",
       );
@@ -171,7 +192,7 @@ class EnhancedStorage<T> {
   }
 
   get #latest(): number | undefined {
-    return this.#versions[this.#versions.length - 1];
+    return this.#migrations[this.#migrations.length - 1]?.[0];
   }
 
   #encode(data: T): Enhance<T> {
@@ -182,43 +203,60 @@ class EnhancedStorage<T> {
     return record;
   }
 
-  #decode(raw: unknown): Decoded<T> {
-    if (raw === undefined) {
-      return { data: undefined, expired: false, refresh: undefined };
-    }
+  // The record in `raw` (legacy values without `__d` are data), or
+  // `undefined` if there is none or it expired.
+  #live(raw: unknown): Enhance<T> | undefined {
+    if (raw === undefined) return undefined;
     const record = (isEnhance(raw) ? raw : { __d: raw }) as Enhance<T>;
-    let refresh: Enhance<T> | undefined;
+    const expired = this.#ttl !== undefined && record.e !== undefined &&
+      record.e < Date.now();
+    return expired ? undefined : record;
+  }
+
+  #decode(raw: unknown): Decoded<T> {
+    const record = this.#live(raw);
+    if (record === undefined) {
+      return {
+        data: undefined,
+        expired: raw !== undefined,
+        rewrite: undefined,
+      };
+    }
+    // Data without a version predates every migration.
+    const current = record.v ?? -Infinity;
+    const pending = this.#migrations.filter(([version]) => version > current);
+    if (pending.length > 0) {
+      // Migrations get a copy: one that changes its argument in place must
+      // not change a value the wrapped storage still holds (an in-memory
+      // storage may hand out the stored object itself).
+      let data: unknown = copyIfPossible(record.__d);
+      for (const [, migrate] of pending) data = migrate(data);
+      // Stored back at the latest version, so it is migrated only once.
+      return {
+        data: data as T,
+        expired: false,
+        rewrite: this.#encode(data as T),
+      };
+    }
+    let rewrite: Enhance<T> | undefined;
     if (this.#ttl !== undefined) {
       const now = Date.now();
-      if (record.e !== undefined && record.e < now) {
-        return { data: undefined, expired: true, refresh: undefined };
-      }
       const writtenAt = record.e === undefined
         ? -Infinity
         : record.e - this.#ttl;
       if (now - writtenAt >= this.#refreshAfter) {
-        refresh = { ...record, e: now + this.#ttl };
+        rewrite = { ...record, e: now + this.#ttl };
       }
     }
-    const latest = this.#latest;
-    if (latest === undefined) {
-      return { data: record.__d, expired: false, refresh };
-    }
-    const first = this.#versions[0]!;
-    const current = record.v ?? first - 1;
-    let data: unknown = record.__d;
-    for (const version of this.#versions) {
-      if (version > current) data = this.#migrations[version]!(data);
-    }
-    return { data: data as T, expired: false, refresh };
+    return { data: record.__d, expired: false, rewrite };
   }
 
   async read(key: string): Promise<T | undefined> {
     const decoded = this.#decode(await this.#storage.read(key));
     if (decoded.expired) {
       await this.#storage.delete(key);
-    } else if (decoded.refresh !== undefined) {
-      await this.#storage.write(key, decoded.refresh);
+    } else if (decoded.rewrite !== undefined) {
+      await this.#storage.write(key, decoded.rewrite);
     }
     return decoded.data;
   }
@@ -230,7 +268,7 @@ class EnhancedStorage<T> {
     for (let attempt = 0;; attempt++) {
       const { value, version } = await storage.readWithVersion!(key);
       const decoded = this.#decode(value);
-      const cleanup = decoded.expired ? undefined : decoded.refresh;
+      const cleanup = decoded.expired ? undefined : decoded.rewrite;
       if (!decoded.expired && cleanup === undefined) {
         return { value: decoded.data, version };
       }
@@ -264,8 +302,7 @@ class EnhancedStorage<T> {
 
   async has(key: string): Promise<boolean> {
     if (this.#ttl === undefined) return await this.#storage.has!(key);
-    const decoded = this.#decode(await this.#storage.read(key));
-    return decoded.data !== undefined;
+    return this.#live(await this.#storage.read(key)) !== undefined;
   }
 
   async *readAllEntries(): AsyncGenerator<[string, T]> {
@@ -288,13 +325,13 @@ class EnhancedStorage<T> {
       return;
     }
     if (this.#storage.readAllEntries !== undefined) {
-      for await (const [key] of this.readAllEntries()) yield key;
+      for await (const [key, raw] of this.#storage.readAllEntries()) {
+        if (this.#live(raw) !== undefined) yield key;
+      }
       return;
     }
     for await (const key of this.#storage.readAllKeys!()) {
-      if (this.#decode(await this.#storage.read(key)).data !== undefined) {
-        yield key;
-      }
+      if (this.#live(await this.#storage.read(key)) !== undefined) yield key;
     }
   }
 

@@ -7,7 +7,8 @@
 import type { LazySessionFlavor, SessionMiddleware } from "./session_flavor.ts";
 import type { SessionContext, SessionOptions } from "./session_options.ts";
 import { resolveOptions } from "./_options.ts";
-import { defineSessionKey, PropertySession } from "./_property_session.ts";
+import { attachSession } from "./_context_session.ts";
+import { PropertySession } from "./_property_session.ts";
 import { isPromiseLike } from "./_util.ts";
 
 /**
@@ -64,10 +65,9 @@ export function lazySession<S, C extends SessionContext = SessionContext>(
   return async (ctx, next) => {
     const maybeKey = resolved.getSessionKey(ctx);
     const key = isPromiseLike(maybeKey) ? await maybeKey : maybeKey;
-    defineSessionKey(ctx, key);
     const part = new PropertySession(resolved, ctx, "session", true, ctx);
     part.key = key;
-    part.install();
+    attachSession(ctx, part, key);
     try {
       await next(); // no catch: a throwing handler writes nothing
       const finished = part.finish();

@@ -11,7 +11,8 @@ import type {
   SessionOptions,
 } from "./session_options.ts";
 import { resolveOptions } from "./_options.ts";
-import { defineSessionKey, PropertySession } from "./_property_session.ts";
+import { attachSession } from "./_context_session.ts";
+import { PropertySession } from "./_property_session.ts";
 import { isPromiseLike } from "./_util.ts";
 
 /**
@@ -89,11 +90,10 @@ function strictSingleSession<S, C extends SessionContext>(
   return async (ctx, next) => {
     const maybeKey = resolved.getSessionKey(ctx);
     const key = isPromiseLike(maybeKey) ? await maybeKey : maybeKey;
-    defineSessionKey(ctx, key);
     const part = new PropertySession(resolved, ctx, "session", false, ctx);
     part.key = key;
     if (key === undefined) {
-      part.install();
+      attachSession(ctx, part, key);
       await next();
       return;
     }
@@ -102,7 +102,7 @@ function strictSingleSession<S, C extends SessionContext>(
       if (locked !== undefined) await locked;
       const loaded = part.load();
       if (loaded !== undefined) await loaded;
-      part.install();
+      attachSession(ctx, part, key);
       await next(); // no catch: a throwing handler writes nothing
       const finished = part.finish();
       if (finished !== undefined) await finished;

@@ -593,3 +593,58 @@ Deno.test("session() conflict detection", async (t) => {
     assertEquals(storage.read("1"), { pizzaCount: 50 });
   });
 });
+
+Deno.test("session() on unusual context objects", async (t) => {
+  await t.step("works on a plain object context without a class", async () => {
+    const storage = new MemorySessionStorage<Pizza>();
+    const middleware = session<Pizza>({
+      storage,
+      initial: () => ({ pizzaCount: 0 }),
+    });
+    const ctx = { chatId: 5 } as { chatId: number } & SessionFlavor<Pizza>;
+    await middleware(ctx, () => {
+      ctx.session.pizzaCount++;
+      assertThrows(() => {
+        (ctx as { sessionKey?: string }).sessionKey = "x";
+      }, TypeError);
+      return Promise.resolve();
+    });
+    assertEquals(ctx.sessionKey, "5");
+    assertEquals(storage.read("5"), { pizzaCount: 1 });
+    // A plain object gets own properties; Object.prototype stays untouched.
+    assert(!("session" in Object.prototype));
+    assert(!("sessionKey" in Object.prototype));
+  });
+
+  await t.step(
+    "explains that grammY's own session() already owns ctx.session",
+    async () => {
+      const { session: grammySession } = await import("grammy");
+      const storage = spyStorage(new MemorySessionStorage<Pizza>());
+      const bot = createBot<PizzaContext>();
+      bot.use(grammySession({ initial: () => ({ pizzaCount: 100 }) }));
+      bot.use(session({ storage, initial: () => ({ pizzaCount: 0 }) }));
+      bot.on("message", (ctx) => void ctx.session.pizzaCount++);
+      const error = await failure(bot.handleUpdate(message(1, "🍕")));
+      assert(error instanceof TypeError);
+      assert(error.message.includes("already defined"), error.message);
+      assertEquals(storage.calls.map(([m]) => m), ["read"]);
+    },
+  );
+
+  await t.step(
+    "lets grammY's multi session assign ctx.session on the same class",
+    async () => {
+      const { session: grammySession } = await import("grammy");
+      const ours = createBot<PizzaContext>();
+      ours.use(session({ initial: () => ({ pizzaCount: 0 }) }));
+      await ours.handleUpdate(message(1, "x")); // our accessors on Context
+      const theirs = createBot<Context & SessionFlavor<{ a: number }>>();
+      theirs.use(grammySession({ type: "multi", a: { initial: () => 1 } }));
+      let seen = 0;
+      theirs.on("message", (ctx) => void (seen = ctx.session.a));
+      await theirs.handleUpdate(message(1, "x"));
+      assertEquals(seen, 1);
+    },
+  );
+});

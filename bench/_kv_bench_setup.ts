@@ -1,0 +1,142 @@
+// Shared setup of the KV benchmarks: a bot per variant, a realistic mix of
+// updates, and a KV handle that counts the calls made through it.
+import { Bot, type Context, session as grammySession } from "grammy";
+import {
+  DenoKvStorage,
+  type KvLike,
+  lazySession,
+  session,
+  type StorageAdapter,
+} from "../mod.ts";
+
+/** The session of the benchmark bots. */
+export interface Data {
+  count: number;
+  history: string[];
+}
+
+export type Variant = "grammy" | "strict" | "lazy";
+
+/** Counts KV calls: reads (get/getMany/list) and writes (set/delete/commit). */
+export interface Counts {
+  reads: number;
+  writes: number;
+}
+
+/** Wraps a KV handle so that every call is counted in `counts`. */
+export function countingKv(kv: Deno.Kv, counts: Counts): Deno.Kv {
+  return new Proxy(kv, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      if (property === "atomic") {
+        return () => {
+          const atomic = target.atomic();
+          const commit = atomic.commit.bind(atomic);
+          atomic.commit = () => (counts.writes++, commit());
+          return atomic;
+        };
+      }
+      if (["get", "getMany", "list"].includes(property as string)) {
+        return (
+          ...args: unknown[]
+        ) => (counts.reads++, value.apply(target, args));
+      }
+      if (["set", "delete"].includes(property as string)) {
+        return (
+          ...args: unknown[]
+        ) => (counts.writes++, value.apply(target, args));
+      }
+      return value.bind(target);
+    },
+  });
+}
+
+/** What `@grammyjs/storage-denokv` does: read=get, write=set, delete=delete. */
+export function plainKvAdapter<T>(kv: Deno.Kv): StorageAdapter<T> {
+  return {
+    read: async (key) =>
+      (await kv.get<T>(["sessions", key])).value ?? undefined,
+    write: async (key, value) => void await kv.set(["sessions", key], value),
+    delete: (key) => kv.delete(["sessions", key]),
+  };
+}
+
+const botInfo = {
+  id: 1,
+  is_bot: true,
+  first_name: "Bench",
+  username: "bench_bot",
+} as Bot["botInfo"];
+
+/** A bot of the given variant over `kv`. */
+export function makeBot(variant: Variant, kv: Deno.Kv): Bot<Context> {
+  const initial = (): Data => ({ count: 0, history: [] });
+  if (variant === "lazy") {
+    type C = Context & { session: Promise<Data> };
+    const bot = new Bot<C>("dummy", { botInfo });
+    bot.use(
+      lazySession({ initial, storage: new DenoKvStorage<Data>(kv as KvLike) }),
+    );
+    bot.hears("read", async (ctx) => void (await ctx.session).count);
+    bot.hears("write", async (ctx) => {
+      const data = await ctx.session;
+      data.count++;
+      data.history.push(`update ${ctx.update.update_id}`);
+      if (data.history.length > 20) data.history.shift();
+    });
+    return bot as unknown as Bot<Context>;
+  }
+  type C = Context & { session: Data };
+  const bot = new Bot<C>("dummy", { botInfo });
+  bot.use(
+    variant === "grammy"
+      ? grammySession({ initial, storage: plainKvAdapter<Data>(kv) })
+      : session({ initial, storage: new DenoKvStorage<Data>(kv as KvLike) }),
+  );
+  bot.hears("read", (ctx) => void ctx.session.count);
+  bot.hears("write", (ctx) => {
+    ctx.session.count++;
+    ctx.session.history.push(`update ${ctx.update.update_id}`);
+    if (ctx.session.history.length > 20) ctx.session.history.shift();
+  });
+  return bot as unknown as Bot<Context>;
+}
+
+let updateId = 0;
+/**
+ * Ten updates for ten chats: 7 never touch the session, 2 only read it,
+ * 1 changes it (the 70/20/10 mix).
+ */
+export function mix(): Parameters<Bot["handleUpdate"]>[0][] {
+  const texts = [
+    "hello",
+    "write",
+    "hi",
+    "read",
+    "/help",
+    "ok",
+    "read",
+    "thanks",
+    "bye",
+    "yo",
+  ];
+  return texts.map((text, i) => {
+    const id = ++updateId;
+    const chat = {
+      id: 1000 + ((id + i) % 10),
+      type: "private" as const,
+      first_name: "U",
+    };
+    return {
+      update_id: id,
+      message: {
+        message_id: id,
+        date: 0,
+        chat,
+        from: { id: chat.id, is_bot: false, first_name: "U" },
+        text,
+      },
+    };
+  });
+}

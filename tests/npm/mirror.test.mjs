@@ -8,7 +8,13 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -156,7 +162,11 @@ test("lazySession() counts, and reads nothing it does not need", async () => {
     { lazy: true },
   );
   await bot.handleUpdate(message(1, "no food here"));
-  assert.equal(reads, 0, "an update that does not touch the session reads nothing");
+  assert.equal(
+    reads,
+    0,
+    "an update that does not touch the session reads nothing",
+  );
   await feedPizzas(bot);
   assert.deepEqual(replies.map((r) => r.text), [
     "Your hunger level is 3!",
@@ -254,12 +264,20 @@ function tsc(cwd, config) {
   try {
     execFileSync(
       process.execPath,
-      [join(cwd, "node_modules/typescript/bin/tsc"), "-p", config, "--pretty", "false"],
+      [
+        join(cwd, "node_modules/typescript/bin/tsc"),
+        "-p",
+        config,
+        "--pretty",
+        "false",
+      ],
       { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
     );
     return [];
   } catch (error) {
-    const lines = `${error.stdout}`.split("\n").filter((l) => /error TS/.test(l));
+    const lines = `${error.stdout}`.split("\n").filter((l) =>
+      /error TS/.test(l)
+    );
     if (lines.length === 0) throw error;
     return lines;
   }
@@ -316,7 +334,12 @@ function pizzaBot(install, { lazy = false } = {}) {
 
 /** Three pizzas in chat 1, one in chat 2, none in chat 3; then /hunger each. */
 async function feedPizzas(bot) {
-  for (const [chat, text] of [[1, "🍕"], [2, "one 🍕 please"], [1, "🍕🍕"], [1, "more 🍕"]]) {
+  for (
+    const [chat, text] of [[1, "🍕"], [2, "one 🍕 please"], [1, "🍕🍕"], [
+      1,
+      "more 🍕",
+    ]]
+  ) {
     await bot.handleUpdate(message(chat, text));
   }
   for (const chat of [1, 2, 3]) await bot.handleUpdate(command(chat, "hunger"));

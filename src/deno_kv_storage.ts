@@ -94,11 +94,18 @@ export interface DenoKvStorageOptions {
    */
   prefix?: KvKey;
   /**
-   * Time to live of a session in milliseconds, counted from its last write.
-   * Expired sessions are never returned, and KV deletes them some time
-   * after the deadline (`expireIn`). Default: sessions never expire.
+   * Time to live of a session in milliseconds, counted from its last write
+   * or refresh. Expired sessions are never returned, and KV deletes them some
+   * time after the deadline (`expireIn`). Default: sessions never expire.
    */
   timeToLive?: number;
+  /**
+   * With `timeToLive`: after which part of it a session that is read is
+   * written again with a fresh deadline, so that the sessions of active
+   * chats stay alive without a write on every update. From 0 (refresh on
+   * every read) to 1 (never refresh on read). Default: 0.5.
+   */
+  refreshRatio?: number;
   /**
    * The largest session the store accepts, in bytes of V8 serialisation.
    * Larger values are refused with a `SessionValueError` and the stored value
@@ -177,6 +184,7 @@ function describe(error: unknown): string {
  *
  * @example Storing sessions in Deno KV
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DenoKvStorage } from "../kv.ts";
  *
  * const kv = await Deno.openKv(":memory:");
@@ -185,7 +193,7 @@ function describe(error: unknown): string {
  *     timeToLive: 30 * 24 * 60 * 60 * 1000,
  *   });
  *   await storage.write("42", { count: 1 });
- *   console.assert((await storage.read("42"))?.count === 1);
+ *   assert((await storage.read("42"))?.count === 1);
  * } finally {
  *   kv.close();
  * }
@@ -199,6 +207,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
   readonly #prefixBytes: number;
   readonly #timeToLive: number | undefined;
   readonly #maxBytes: number;
+  readonly #refreshAfter: number | undefined;
   /** Last known state per key: saves the read before a write. */
   readonly #cache = new Map<string, State>();
 
@@ -210,8 +219,12 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * @param options The key prefix, time to live and size limit.
    */
   constructor(kv: KvLike, options: DenoKvStorageOptions = {}) {
-    const { prefix = ["sessions"], timeToLive, maxBytes = DEFAULT_MAX_BYTES } =
-      options;
+    const {
+      prefix = ["sessions"],
+      timeToLive,
+      maxBytes = DEFAULT_MAX_BYTES,
+      refreshRatio = 0.5,
+    } = options;
     if (!Array.isArray(prefix)) {
       throw new TypeError("The prefix must be an array of KV key parts");
     }
@@ -224,6 +237,14 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
         `timeToLive must be a positive number of milliseconds, got ${timeToLive}`,
       );
     }
+    if (
+      typeof refreshRatio !== "number" || !(refreshRatio >= 0) ||
+      refreshRatio > 1
+    ) {
+      throw new RangeError(
+        `refreshRatio must be a number from 0 to 1, got ${refreshRatio}`,
+      );
+    }
     if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) {
       throw new RangeError(
         `maxBytes must be a positive integer, got ${maxBytes}`,
@@ -234,6 +255,9 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     this.#prefixBytes = encodedKeyLength(this.#prefix);
     this.#timeToLive = timeToLive;
     this.#maxBytes = maxBytes;
+    this.#refreshAfter = timeToLive === undefined || refreshRatio >= 1
+      ? undefined
+      : timeToLive * refreshRatio;
   }
 
   /**
@@ -241,13 +265,14 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { DenoKvStorage } from "../kv.ts";
    *
    * const kv = await Deno.openKv(":memory:");
    * try {
    *   await kv.set(["sessions", "7"], { legacy: true });
    *   const storage = new DenoKvStorage<{ legacy: boolean }>(kv);
-   *   console.assert((await storage.read("7"))?.legacy === true);
+   *   assert((await storage.read("7"))?.legacy === true);
    * } finally {
    *   kv.close();
    * }
@@ -263,13 +288,14 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { DenoKvStorage } from "../kv.ts";
    *
    * const kv = await Deno.openKv(":memory:");
    * try {
    *   const storage = new DenoKvStorage<number>(kv);
    *   const { value, version } = await storage.readWithVersion("1");
-   *   console.assert(value === undefined && version === null);
+   *   assert(value === undefined && version === null);
    * } finally {
    *   kv.close();
    * }
@@ -283,11 +309,18 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
         return { value: undefined, version: null };
       }
       if (state.head.kind === "inline") {
-        return { value: state.head.value as S, version: state.vs };
+        return await this.#refresh(
+          key,
+          state.head,
+          state.head.value as S,
+          state.vs,
+        );
       }
       if (state.head.kind !== "chunked") throw new Error("unreachable");
       const value = await this.#readChunks(key, state.head);
-      if (value !== MISSING) return { value: value as S, version: state.vs };
+      if (value !== MISSING) {
+        return await this.#refresh(key, state.head, value as S, state.vs);
+      }
       // A chunk vanished: either a writer replaced the value meanwhile (then
       // the head changed, read again) or the stored data is damaged.
       const again = await this.#readState(key, head);
@@ -305,6 +338,27 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     }
   }
 
+  // With a time to live: writes a session that was read again with a fresh
+  // deadline once `refreshRatio` of its time to live has passed (checked
+  // against the version read, so a newer value is never overwritten).
+  async #refresh(
+    key: string,
+    head: Exclude<Head, { kind: "none" }>,
+    value: S,
+    version: Version,
+  ): Promise<VersionedValue<S>> {
+    const ttl = this.#timeToLive;
+    const after = this.#refreshAfter;
+    if (ttl === undefined || after === undefined) return { value, version };
+    const now = Date.now();
+    const writtenAt = head.expires === undefined
+      ? -Infinity
+      : head.expires - ttl;
+    if (now - writtenAt < after) return { value, version };
+    const result = await this.#put(key, value, version);
+    return { value, version: result.ok ? result.version : version };
+  }
+
   /**
    * Stores a session, replacing what was there.
    *
@@ -313,13 +367,14 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { DenoKvStorage } from "../kv.ts";
    *
    * const kv = await Deno.openKv(":memory:");
    * try {
    *   const storage = new DenoKvStorage<Uint8Array>(kv);
    *   await storage.write("big", new Uint8Array(1024 * 1024)); // 16 chunks
-   *   console.assert((await storage.read("big"))?.length === 1024 * 1024);
+   *   assert((await storage.read("big"))?.length === 1024 * 1024);
    * } finally {
    *   kv.close();
    * }
@@ -334,6 +389,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { DenoKvStorage } from "../kv.ts";
    *
    * const kv = await Deno.openKv(":memory:");
@@ -341,7 +397,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *   const storage = new DenoKvStorage<number>(kv);
    *   await storage.write("1", 1);
    *   await storage.delete("1");
-   *   console.assert(!(await storage.has("1")));
+   *   assert(!(await storage.has("1")));
    * } finally {
    *   kv.close();
    * }
@@ -358,15 +414,16 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { DenoKvStorage } from "../kv.ts";
    *
    * const kv = await Deno.openKv(":memory:");
    * try {
    *   const storage = new DenoKvStorage<number>(kv);
    *   const first = await storage.compareAndSet("1", null, 1);
-   *   console.assert(first.ok);
+   *   assert(first.ok);
    *   const second = await storage.compareAndSet("1", null, 2);
-   *   console.assert(!second.ok); // someone wrote it since
+   *   assert(!second.ok); // someone wrote it since
    * } finally {
    *   kv.close();
    * }
@@ -385,12 +442,13 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { DenoKvStorage } from "../kv.ts";
    *
    * const kv = await Deno.openKv(":memory:");
    * try {
    *   const storage = new DenoKvStorage<number>(kv);
-   *   console.assert(!(await storage.has("1")));
+   *   assert(!(await storage.has("1")));
    * } finally {
    *   kv.close();
    * }
@@ -406,6 +464,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { DenoKvStorage } from "../kv.ts";
    *
    * const kv = await Deno.openKv(":memory:");
@@ -414,7 +473,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *   await storage.write("a", 1);
    *   await storage.write("b", 2);
    *   const keys = await Array.fromAsync(storage.readAllKeys());
-   *   console.assert(keys.join() === "a,b");
+   *   assert(keys.join() === "a,b");
    * } finally {
    *   kv.close();
    * }
@@ -429,6 +488,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { DenoKvStorage } from "../kv.ts";
    *
    * const kv = await Deno.openKv(":memory:");
@@ -436,7 +496,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *   const storage = new DenoKvStorage<number>(kv);
    *   await storage.write("a", 1);
    *   const values = await Array.fromAsync(storage.readAllValues());
-   *   console.assert(values[0] === 1);
+   *   assert(values[0] === 1);
    * } finally {
    *   kv.close();
    * }
@@ -452,6 +512,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { DenoKvStorage } from "../kv.ts";
    *
    * const kv = await Deno.openKv(":memory:");
@@ -459,7 +520,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *   const storage = new DenoKvStorage<number>(kv);
    *   await storage.write("a", 1);
    *   for await (const [key, value] of storage.readAllEntries()) {
-   *     console.assert(key === "a" && value === 1);
+   *     assert(key === "a" && value === 1);
    *   }
    * } finally {
    *   kv.close();

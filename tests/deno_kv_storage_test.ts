@@ -328,7 +328,11 @@ Deno.test("DenoKvStorage expires sessions", async (t) => {
   const clock = fakeTime();
   try {
     await withKv(":memory:", async (kv) => {
-      const storage = new DenoKvStorage<unknown>(kv, { timeToLive: 60_000 });
+      // refreshRatio 1: reads never refresh the deadline (tested below).
+      const storage = new DenoKvStorage<unknown>(kv, {
+        timeToLive: 60_000,
+        refreshRatio: 1,
+      });
       await t.step("returns a session until its deadline", async () => {
         await storage.write("small", { n: 1 });
         await storage.write("large", bytesOf(MiB, 1));
@@ -548,5 +552,67 @@ Deno.test("DenoKvStorage survives writers killed with SIGKILL", async () => {
     });
   } finally {
     await Deno.remove(path);
+  }
+});
+
+Deno.test("DenoKvStorage refreshes the expiry of sessions that are read", async (t) => {
+  const clock = fakeTime(1_000_000);
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const writes: string[] = [];
+    const counting = new Proxy(kv, {
+      get(target, prop) {
+        if (prop === "atomic") {
+          return () => {
+            writes.push("commit");
+            return target.atomic();
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const storage = new DenoKvStorage<{ n: number }>(counting, {
+      timeToLive: 10_000,
+    });
+    await storage.write("1", { n: 1 });
+    writes.length = 0;
+
+    await t.step(
+      "does not write before half the time to live passed",
+      async () => {
+        clock.tick(4_000);
+        assertEquals((await storage.readWithVersion("1")).value, { n: 1 });
+        assertEquals(writes, []);
+      },
+    );
+
+    await t.step("writes a fresh deadline once, after half of it", async () => {
+      clock.tick(2_000); // 6 s after the write
+      const { value, version } = await storage.readWithVersion("1");
+      assertEquals(value, { n: 1 });
+      assertEquals(writes.length, 1);
+      // The version returned is the refreshed one: a write based on it works.
+      const result = await storage.compareAndSet("1", version, { n: 2 });
+      assert(result.ok);
+    });
+
+    await t.step(
+      "keeps an active chat alive past the original deadline",
+      async () => {
+        for (let i = 0; i < 6; i++) {
+          clock.tick(3_000);
+          assertEquals((await storage.read("1"))?.n, 2);
+        }
+      },
+    );
+
+    await t.step("still expires a chat that goes quiet", async () => {
+      clock.tick(10_001);
+      assertEquals(await storage.read("1"), undefined);
+    });
+  } finally {
+    kv.close();
+    clock.uninstall();
   }
 });

@@ -21,8 +21,8 @@ import process from "node:process";
 export const OFFLINE_BOT_INFO: UserFromGetMe = {
   id: 4242,
   is_bot: true,
-  first_name: "Pizza Bot",
-  username: "offline_pizza_bot",
+  first_name: "Offline Bot",
+  username: "offline_demo_bot",
   can_join_groups: true,
   can_read_all_group_messages: false,
   supports_inline_queries: false,

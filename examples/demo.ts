@@ -68,7 +68,7 @@ async function main(args: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    path = values.kv ?? readEnv("PIZZA_DEMO_KV") ?? "pizza-demo.kv";
+    path = values.kv ?? (readEnv("PIZZA_DEMO_KV") || "pizza-demo.kv");
   } catch (error) {
     console.error(`error: ${(error as Error).message}\n${USAGE}`);
     return 2;

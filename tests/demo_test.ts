@@ -86,6 +86,20 @@ Deno.test("deno task demo", async (t) => {
     });
 
     await t.step(
+      "resolves a relative --kv path against the caller's folder",
+      async () => {
+        // `deno task` runs in the project folder and passes the folder the
+        // user typed the command in as INIT_CWD.
+        const run = await runDemo("🍕\n/hunger\n", ["--kv", "relative.kv"], {
+          INIT_CWD: dir,
+        });
+        assertEquals(run.code, 0, run.stderr);
+        assertEquals(run.stdout, "bot: Your hunger level is 1!\n");
+        assert((await Deno.stat(`${dir}/relative.kv`)).isFile);
+      },
+    );
+
+    await t.step(
       "reads CRLF lines and a last line without newline",
       async () => {
         const run = await runDemo("🍕\r\n\r\n/hunger", ["--kv", path]);

@@ -1,4 +1,4 @@
-import { type Bot, BotError, type Context } from "grammy";
+import { BotError, type Context } from "grammy";
 import type { Update } from "grammy/types";
 import {
   lazySession,
@@ -11,55 +11,23 @@ import {
 } from "../mod.ts";
 import { sessionLocks } from "../src/_key_lock.ts";
 import { assert, assertEquals } from "./deps.ts";
-import { createBot, mapStorage, message } from "./_helpers.ts";
+import {
+  createBot,
+  io,
+  mapStorage,
+  message,
+  runConcurrently,
+  settlesWithin,
+} from "./_helpers.ts";
 
 const UPDATES = 2000;
-const IN_FLIGHT = 32;
 const CHATS = 10;
-
-/** Feeds updates to the bot with at most `inFlight` running at once. */
-async function runConcurrently(
-  bot: Bot<never>,
-  updates: Update[],
-  inFlight = IN_FLIGHT,
-): Promise<unknown[]> {
-  const errors: unknown[] = [];
-  let next = 0;
-  async function worker() {
-    while (next < updates.length) {
-      const update = updates[next++]!;
-      await bot.handleUpdate(update).catch((error) => {
-        errors.push(error instanceof BotError ? error.error : error);
-      });
-    }
-  }
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  return errors;
-}
-
-/** Fails the test if `promise` does not settle in `ms` (a hang guard only). */
-async function settlesWithin<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`hung for ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function updatesFor(chats = CHATS, count = UPDATES): Update[] {
   return Array.from(
     { length: count },
     (_, i) => message(1000 + (i % chats), "+1"),
   );
-}
-
-/** Yields to the event loop a few times, as real I/O in a handler would. */
-async function io(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
 }
 
 /** A plain adapter whose calls take time, like a remote database. */

@@ -315,6 +315,67 @@ Deno.test("concurrent updates in one process", async (t) => {
   );
 
   await t.step(
+    "nested lazy sessions waiting for two keys at once do not deadlock",
+    async () => {
+      // A cycle that forms when a lock is handed over: `w1` queues for chat 2
+      // behind `z` and then asks for user 3, held by `w2`, which queues for
+      // chat 2 behind `w1`. When `z` releases chat 2, `w1` holds it and waits
+      // for `w2`, which waits for `w1`.
+      const storage = new MemorySessionStorage<Counter>();
+      type Nested = Context & LazySessionFlavor<Counter>;
+      const bot = createBot<Nested>();
+      const initial = () => ({ count: 0 });
+      bot.use(lazySession({ storage, initial }));
+      const inner = lazySession<Counter, Nested>({
+        storage,
+        initial,
+        getSessionKey: (ctx) => ctx.from?.id.toString(),
+      });
+      let releaseZ = () => {};
+      const gateZ = new Promise<void>((resolve) => releaseZ = resolve);
+      let releaseW1 = () => {};
+      const gateW1 = new Promise<void>((resolve) => releaseW1 = resolve);
+      bot.use(async (ctx, next) => {
+        const outer = ctx.session; // not awaited yet
+        const text = ctx.msg?.text;
+        if (text === "z") {
+          (await outer).count++;
+          await gateZ;
+          return;
+        }
+        if (text === "w1") await gateW1;
+        if (text === "w2") await outer;
+        await inner(ctx, async () => {
+          const [chat, user] = await Promise.all([outer, ctx.session]);
+          chat.count++;
+          user.count++;
+          await next();
+        });
+      });
+      const z = bot.handleUpdate(message(2, "z", { from: 9 }));
+      await io();
+      const w1 = bot.handleUpdate(message(2, "w1", { from: 3 }));
+      await io();
+      const w2 = bot.handleUpdate(message(3, "w2", { from: 2 }));
+      await io();
+      releaseW1();
+      await io();
+      releaseZ();
+      const results = await settlesWithin(
+        Promise.allSettled([z, w1, w2]),
+        20_000,
+      );
+      for (const result of results) {
+        if (result.status === "rejected") {
+          assert(result.reason instanceof BotError);
+          assert(result.reason.error instanceof SessionConflictError);
+        }
+      }
+      assertEquals(sessionLocks.size, 0);
+    },
+  );
+
+  await t.step(
     "multi sessions with overlapping keys in opposite orders do not deadlock",
     async () => {
       const storage = new MemorySessionStorage<number>();

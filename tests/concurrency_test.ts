@@ -376,6 +376,49 @@ Deno.test("concurrent updates in one process", async (t) => {
   );
 
   await t.step(
+    "nested lazy sessions waiting for the same key at once do not hang",
+    async () => {
+      // In a private chat, a chat session and a user session have the same
+      // key. Both ask for its lock while `z` holds it.
+      const storage = new MemorySessionStorage<Counter>();
+      type Nested = Context & LazySessionFlavor<Counter>;
+      const bot = createBot<Nested>();
+      const initial = () => ({ count: 0 });
+      bot.use(lazySession({ storage, initial }));
+      const inner = lazySession<Counter, Nested>({
+        storage,
+        initial,
+        getSessionKey: (ctx) => ctx.from?.id.toString(),
+      });
+      let releaseZ = () => {};
+      const gateZ = new Promise<void>((resolve) => releaseZ = resolve);
+      bot.use(async (ctx, next) => {
+        const outer = ctx.session; // not awaited yet
+        if (ctx.msg?.text === "z") {
+          (await outer).count++;
+          await gateZ;
+          return;
+        }
+        await inner(ctx, async () => {
+          const user = ctx.session;
+          const [chat] = await Promise.all([outer, user]);
+          chat.count++;
+          await next();
+        });
+      });
+      const z = bot.handleUpdate(message(2, "z"));
+      await io();
+      const w = bot.handleUpdate(message(2, "w"));
+      await io();
+      releaseZ();
+      const results = await settlesWithin(Promise.allSettled([z, w]), 20_000);
+      assertEquals(results.map((r) => r.status), ["fulfilled", "fulfilled"]);
+      assertEquals(storage.read("2"), { count: 2 });
+      assertEquals(sessionLocks.size, 0);
+    },
+  );
+
+  await t.step(
     "multi sessions with overlapping keys in opposite orders do not deadlock",
     async () => {
       const storage = new MemorySessionStorage<number>();

@@ -11,7 +11,9 @@
 //   compare-and-set in the storage still catches any conflicting write.
 //   Waiters queued earlier count because they get the lock first: when it is
 //   handed over, the new holder is one of them, so no new wait appears then
-//   and checking when an owner starts to wait is enough.
+//   and checking when an owner starts to wait is enough. Nobody waits for an
+//   owner that neither holds nor awaits a lock, so that (common) case skips
+//   the check.
 
 interface Waiter {
   owner: object;
@@ -33,6 +35,8 @@ export class KeyLock {
   readonly #held = new Map<string, Holder>();
   // For each waiting owner: the locks it waits for, with its tickets.
   readonly #waiting = new Map<object, Map<string, number>>();
+  // For each owner that holds locks: how many. Only those can deadlock.
+  readonly #holding = new Map<object, number>();
 
   /** Number of locks currently held (for tests: idle keys cost nothing). */
   get size(): number {
@@ -50,9 +54,15 @@ export class KeyLock {
     const holder = this.#held.get(id);
     if (holder === undefined) {
       this.#held.set(id, { owner, queue: [], tickets: 0 });
+      this.#hold(owner);
       return true;
     }
-    if (holder.owner === owner || this.#wouldDeadlock(holder, owner)) {
+    if (
+      holder.owner === owner ||
+      // Only an owner that holds or awaits a lock can be waited for.
+      ((this.#holding.has(owner) || this.#waiting.has(owner)) &&
+        this.#wouldDeadlock(holder, owner))
+    ) {
       return false;
     }
     let waiting = this.#waiting.get(owner);
@@ -76,13 +86,25 @@ export class KeyLock {
   release(id: string): void {
     const holder = this.#held.get(id);
     if (holder === undefined) return;
+    this.#unhold(holder.owner);
     const next = holder.queue.shift();
     if (next === undefined) {
       this.#held.delete(id);
     } else {
       holder.owner = next.owner;
+      this.#hold(next.owner);
       next.grant();
     }
+  }
+
+  #hold(owner: object): void {
+    this.#holding.set(owner, (this.#holding.get(owner) ?? 0) + 1);
+  }
+
+  #unhold(owner: object): void {
+    const count = this.#holding.get(owner)!;
+    if (count === 1) this.#holding.delete(owner);
+    else this.#holding.set(owner, count - 1);
   }
 
   // Would `owner` waiting for the lock of `holder` close a cycle? That is:

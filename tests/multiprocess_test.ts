@@ -11,7 +11,7 @@
 // for every chat. A lower bound holds regardless: a process holds at most one
 // update per key between its read and its write, so one successful write
 // makes at most one update per other process fail, and at least 1/PROCESSES
-// of the updates of single-key sessions succeed. (We saw about 29% with 4
+// of the updates of single-key sessions succeed. (We saw 29-35% with 4
 // processes; 2 processes see about half.)
 import { DenoKvStorage } from "../mod.ts";
 import type { Report } from "./fixtures/kv_counter.ts";

@@ -6,24 +6,37 @@
 // - Waiters are served first come, first served; a released lock with no
 //   waiter is forgotten, so idle keys cost no memory.
 // - Deadlocks are impossible: before waiting, an owner checks whether the
-//   holder is (transitively) waiting for a lock the owner holds. If so, it
-//   goes ahead without the lock; compare-and-set in the storage still catches
-//   any conflicting write.
+//   holder, or a waiter queued before it, is (transitively) waiting for a
+//   lock the owner holds. If so, it goes ahead without the lock;
+//   compare-and-set in the storage still catches any conflicting write.
+//   Waiters queued earlier count because they get the lock first: when it is
+//   handed over, the new holder is one of them, so no new wait appears then
+//   and checking when an owner starts to wait is enough. Nobody waits for an
+//   owner that neither holds nor awaits a lock, so that (common) case skips
+//   the check.
 
 interface Waiter {
   owner: object;
+  // Consecutive per lock, in queue order: the waiter's index in the queue is
+  // `ticket - queue[0].ticket`, as waiters only leave from the front.
+  ticket: number;
   grant: () => void;
 }
 
 interface Holder {
   owner: object;
   queue: Waiter[];
+  /** The ticket of the next waiter. */
+  tickets: number;
 }
 
 /** A set of named locks; see the file comment. */
 export class KeyLock {
   readonly #held = new Map<string, Holder>();
-  readonly #waiting = new Map<object, Set<string>>();
+  // For each waiting owner: the locks it waits for, with its tickets.
+  readonly #waiting = new Map<object, Map<string, number>>();
+  // For each owner that holds locks: how many. Only those can deadlock.
+  readonly #holding = new Map<object, number>();
 
   /** Number of locks currently held (for tests: idle keys cost nothing). */
   get size(): number {
@@ -40,18 +53,26 @@ export class KeyLock {
   acquire(id: string, owner: object): boolean | Promise<void> {
     const holder = this.#held.get(id);
     if (holder === undefined) {
-      this.#held.set(id, { owner, queue: [] });
+      this.#held.set(id, { owner, queue: [], tickets: 0 });
+      this.#hold(owner);
       return true;
     }
-    if (holder.owner === owner || this.#wouldDeadlock(holder.owner, owner)) {
+    if (
+      holder.owner === owner ||
+      // Only an owner that holds or awaits a lock can be waited for.
+      ((this.#holding.has(owner) || this.#waiting.has(owner)) &&
+        this.#wouldDeadlock(holder, owner))
+    ) {
       return false;
     }
     let waiting = this.#waiting.get(owner);
-    if (waiting === undefined) this.#waiting.set(owner, waiting = new Set());
-    waiting.add(id);
+    if (waiting === undefined) this.#waiting.set(owner, waiting = new Map());
+    const ticket = holder.tickets++;
+    waiting.set(id, ticket);
     return new Promise<void>((resolve) => {
       holder.queue.push({
         owner,
+        ticket,
         grant: () => {
           waiting.delete(id);
           if (waiting.size === 0) this.#waiting.delete(owner);
@@ -65,20 +86,36 @@ export class KeyLock {
   release(id: string): void {
     const holder = this.#held.get(id);
     if (holder === undefined) return;
+    this.#unhold(holder.owner);
     const next = holder.queue.shift();
     if (next === undefined) {
       this.#held.delete(id);
     } else {
       holder.owner = next.owner;
+      this.#hold(next.owner);
       next.grant();
     }
   }
 
-  // Is `start` waiting, directly or through a chain of holders, for a lock
-  // that `owner` holds?
-  #wouldDeadlock(start: object, owner: object): boolean {
+  #hold(owner: object): void {
+    this.#holding.set(owner, (this.#holding.get(owner) ?? 0) + 1);
+  }
+
+  #unhold(owner: object): void {
+    const count = this.#holding.get(owner)!;
+    if (count === 1) this.#holding.delete(owner);
+    else this.#holding.set(owner, count - 1);
+  }
+
+  // Would `owner` waiting for the lock of `holder` close a cycle? That is:
+  // is its holder, or a waiter queued for it, waiting (directly or through a
+  // chain of such owners) for a lock that `owner` holds? Each lock's queue is
+  // walked at most once, so this is linear in the number of waiters.
+  #wouldDeadlock(holder: Holder, owner: object): boolean {
     const seen = new Set<object>();
-    const stack = [start];
+    // Per lock: the tickets below this one were pushed already.
+    const pushed = new Map<Holder, number>([[holder, holder.tickets]]);
+    const stack = [holder.owner, ...holder.queue.map((w) => w.owner)];
     while (stack.length > 0) {
       const current = stack.pop()!;
       if (current === owner) return true;
@@ -86,9 +123,19 @@ export class KeyLock {
       seen.add(current);
       const waiting = this.#waiting.get(current);
       if (waiting === undefined) continue;
-      for (const id of waiting) {
-        const holder = this.#held.get(id);
-        if (holder !== undefined) stack.push(holder.owner);
+      for (const [id, ticket] of waiting) {
+        const next = this.#held.get(id);
+        if (next === undefined) continue;
+        // `current` waits for the holder and everyone queued before it.
+        const done = pushed.get(next);
+        if (done === undefined) stack.push(next.owner);
+        else if (done >= ticket) continue;
+        pushed.set(next, ticket);
+        const first = next.queue[0]?.ticket ?? ticket;
+        const from = Math.max(done ?? first, first) - first;
+        for (let i = from; i < ticket - first; i++) {
+          stack.push(next.queue[i]!.owner);
+        }
       }
     }
     return false;

@@ -1,6 +1,6 @@
 // Test helpers: a real grammY Bot that never talks to Telegram, real-shaped
 // updates, and a storage spy that records which calls happen.
-import { Bot, type Context } from "grammy";
+import { Bot, BotError, type Context } from "grammy";
 import type { Update } from "grammy/types";
 import type { StorageAdapter } from "../mod.ts";
 
@@ -121,4 +121,45 @@ export function mapStorage<T>(
     write: (key, value) => void map.set(key, value),
     delete: (key) => void map.delete(key),
   };
+}
+
+/** Feeds updates to the bot with at most `inFlight` running at once. */
+export async function runConcurrently(
+  bot: Bot<never>,
+  updates: Update[],
+  inFlight = 32,
+): Promise<unknown[]> {
+  const errors: unknown[] = [];
+  let next = 0;
+  async function worker() {
+    while (next < updates.length) {
+      const update = updates[next++]!;
+      await bot.handleUpdate(update).catch((error) => {
+        errors.push(error instanceof BotError ? error.error : error);
+      });
+    }
+  }
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return errors;
+}
+
+/** Fails the test if `promise` does not settle in `ms` (a hang guard only). */
+export async function settlesWithin<T>(
+  promise: Promise<T>,
+  ms: number,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`hung for ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Yields to the event loop a few times, as real I/O in a handler would. */
+export async function io(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
 }

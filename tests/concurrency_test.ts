@@ -1,4 +1,4 @@
-import { type Bot, BotError, type Context } from "grammy";
+import { BotError, type Context } from "grammy";
 import type { Update } from "grammy/types";
 import {
   lazySession,
@@ -11,55 +11,23 @@ import {
 } from "../mod.ts";
 import { sessionLocks } from "../src/_key_lock.ts";
 import { assert, assertEquals } from "./deps.ts";
-import { createBot, mapStorage, message } from "./_helpers.ts";
+import {
+  createBot,
+  io,
+  mapStorage,
+  message,
+  runConcurrently,
+  settlesWithin,
+} from "./_helpers.ts";
 
 const UPDATES = 2000;
-const IN_FLIGHT = 32;
 const CHATS = 10;
-
-/** Feeds updates to the bot with at most `inFlight` running at once. */
-async function runConcurrently(
-  bot: Bot<never>,
-  updates: Update[],
-  inFlight = IN_FLIGHT,
-): Promise<unknown[]> {
-  const errors: unknown[] = [];
-  let next = 0;
-  async function worker() {
-    while (next < updates.length) {
-      const update = updates[next++]!;
-      await bot.handleUpdate(update).catch((error) => {
-        errors.push(error instanceof BotError ? error.error : error);
-      });
-    }
-  }
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  return errors;
-}
-
-/** Fails the test if `promise` does not settle in `ms` (a hang guard only). */
-async function settlesWithin<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`hung for ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function updatesFor(chats = CHATS, count = UPDATES): Update[] {
   return Array.from(
     { length: count },
     (_, i) => message(1000 + (i % chats), "+1"),
   );
-}
-
-/** Yields to the event loop a few times, as real I/O in a handler would. */
-async function io(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
 }
 
 /** A plain adapter whose calls take time, like a remote database. */
@@ -342,6 +310,110 @@ Deno.test("concurrent updates in one process", async (t) => {
           assert(result.reason.error instanceof SessionConflictError);
         }
       }
+      assertEquals(sessionLocks.size, 0);
+    },
+  );
+
+  await t.step(
+    "nested lazy sessions waiting for two keys at once do not deadlock",
+    async () => {
+      // A cycle that forms when a lock is handed over: `w1` queues for chat 2
+      // behind `z` and then asks for user 3, held by `w2`, which queues for
+      // chat 2 behind `w1`. When `z` releases chat 2, `w1` holds it and waits
+      // for `w2`, which waits for `w1`.
+      const storage = new MemorySessionStorage<Counter>();
+      type Nested = Context & LazySessionFlavor<Counter>;
+      const bot = createBot<Nested>();
+      const initial = () => ({ count: 0 });
+      bot.use(lazySession({ storage, initial }));
+      const inner = lazySession<Counter, Nested>({
+        storage,
+        initial,
+        getSessionKey: (ctx) => ctx.from?.id.toString(),
+      });
+      let releaseZ = () => {};
+      const gateZ = new Promise<void>((resolve) => releaseZ = resolve);
+      let releaseW1 = () => {};
+      const gateW1 = new Promise<void>((resolve) => releaseW1 = resolve);
+      bot.use(async (ctx, next) => {
+        const outer = ctx.session; // not awaited yet
+        const text = ctx.msg?.text;
+        if (text === "z") {
+          (await outer).count++;
+          await gateZ;
+          return;
+        }
+        if (text === "w1") await gateW1;
+        if (text === "w2") await outer;
+        await inner(ctx, async () => {
+          const [chat, user] = await Promise.all([outer, ctx.session]);
+          chat.count++;
+          user.count++;
+          await next();
+        });
+      });
+      const z = bot.handleUpdate(message(2, "z", { from: 9 }));
+      await io();
+      const w1 = bot.handleUpdate(message(2, "w1", { from: 3 }));
+      await io();
+      const w2 = bot.handleUpdate(message(3, "w2", { from: 2 }));
+      await io();
+      releaseW1();
+      await io();
+      releaseZ();
+      const results = await settlesWithin(
+        Promise.allSettled([z, w1, w2]),
+        20_000,
+      );
+      for (const result of results) {
+        if (result.status === "rejected") {
+          assert(result.reason instanceof BotError);
+          assert(result.reason.error instanceof SessionConflictError);
+        }
+      }
+      assertEquals(sessionLocks.size, 0);
+    },
+  );
+
+  await t.step(
+    "nested lazy sessions waiting for the same key at once do not hang",
+    async () => {
+      // In a private chat, a chat session and a user session have the same
+      // key. Both ask for its lock while `z` holds it.
+      const storage = new MemorySessionStorage<Counter>();
+      type Nested = Context & LazySessionFlavor<Counter>;
+      const bot = createBot<Nested>();
+      const initial = () => ({ count: 0 });
+      bot.use(lazySession({ storage, initial }));
+      const inner = lazySession<Counter, Nested>({
+        storage,
+        initial,
+        getSessionKey: (ctx) => ctx.from?.id.toString(),
+      });
+      let releaseZ = () => {};
+      const gateZ = new Promise<void>((resolve) => releaseZ = resolve);
+      bot.use(async (ctx, next) => {
+        const outer = ctx.session; // not awaited yet
+        if (ctx.msg?.text === "z") {
+          (await outer).count++;
+          await gateZ;
+          return;
+        }
+        await inner(ctx, async () => {
+          const user = ctx.session;
+          const [chat] = await Promise.all([outer, user]);
+          chat.count++;
+          await next();
+        });
+      });
+      const z = bot.handleUpdate(message(2, "z"));
+      await io();
+      const w = bot.handleUpdate(message(2, "w"));
+      await io();
+      releaseZ();
+      const results = await settlesWithin(Promise.allSettled([z, w]), 20_000);
+      assertEquals(results.map((r) => r.status), ["fulfilled", "fulfilled"]);
+      assertEquals(storage.read("2"), { count: 2 });
       assertEquals(sessionLocks.size, 0);
     },
   );

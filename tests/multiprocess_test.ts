@@ -43,6 +43,7 @@ async function runProcesses(
   path: string,
   mode: "strict" | "lazy" | "multi",
   attempts: number,
+  inFlight = IN_FLIGHT,
 ): Promise<Report[]> {
   const children = Array.from(
     { length: PROCESSES },
@@ -56,7 +57,7 @@ async function runProcesses(
           path,
           mode,
           `${UPDATES_PER_PROCESS}`,
-          `${IN_FLIGHT}`,
+          `${inFlight}`,
           `${i + 1}`,
           `${attempts}`,
         ],
@@ -150,6 +151,17 @@ function log(mode: string, attempts: number, { ok, conflicts }: Totals) {
 }
 
 Deno.test("processes sharing one KV file lose no update silently", async (t) => {
+  await t.step("a realistic load counts most updates at once", () =>
+    // Four bot processes, each handling one update at a time (as webhooks
+    // deliver them), over the same 10 chats in independent orders.
+    withKvFile(async (path) => {
+      const once = totals(await runProcesses(path, "strict", 1, 1));
+      log("strict, 1 in flight per process", 1, once);
+      assertEquals(once.ok + once.conflicts, TOTAL);
+      assertEquals(await storedSum(path, "sessions"), once.ok);
+      assert(once.ok > TOTAL / 2, `only ${once.ok} of ${TOTAL} counted`);
+    }));
+
   for (const mode of ["strict", "lazy"] as const) {
     await t.step(`${mode} sessions`, () =>
       withKvFile(async (path) => {

@@ -147,6 +147,48 @@ test("session() on Deno KV through @deno/kv counts and persists", async (t) => {
   }
 });
 
+test("DenoKvStorage on @deno/kv: legacy data, conflicts, bad values", async () => {
+  const { SessionValueError, SessionConflictError, session } = mods.core;
+  const { DenoKvStorage } = mods.kv;
+  const kv = await mods.denoKv.openKv(":memory:");
+  try {
+    // Written raw by @grammyjs/storage-denokv: read in place, then updated.
+    await kv.set(["sessions", "7"], { pizzaCount: 5 });
+    const storage = new DenoKvStorage(kv);
+    assert.deepEqual(await storage.read("7"), { pizzaCount: 5 });
+
+    // Compare-and-set: a write based on a stale read is refused.
+    const { version } = await storage.readWithVersion("7");
+    await storage.write("7", { pizzaCount: 6 });
+    const stale = await storage.compareAndSet("7", version, { pizzaCount: 99 });
+    assert.equal(stale.ok, false);
+    assert.deepEqual(await storage.read("7"), { pizzaCount: 6 });
+
+    // The same through the middleware: the conflict reaches the caller.
+    const { bot } = pizzaBot((bot) =>
+      bot.use(session({ storage, sequential: false }))
+    );
+    bot.on("message", async (ctx) => {
+      ctx.session.pizzaCount++;
+      await kv.set(["sessions", "7"], { pizzaCount: 50 }); // another process
+    });
+    await assert.rejects(
+      bot.handleUpdate(message(7, "hi")),
+      (error) => error.error instanceof SessionConflictError,
+    );
+    assert.deepEqual(await storage.read("7"), { pizzaCount: 50 });
+
+    // A value KV cannot store: a clear error, nothing changed.
+    await assert.rejects(
+      storage.write("7", { pizzaCount: 1, callback: () => {} }),
+      (error) => error instanceof SessionValueError && error.key === "7",
+    );
+    assert.deepEqual(await storage.read("7"), { pizzaCount: 50 });
+  } finally {
+    kv.close();
+  }
+});
+
 test("lazySession() counts, and reads nothing it does not need", async () => {
   const { lazySession, MemorySessionStorage } = mods.core;
   const store = new MemorySessionStorage();

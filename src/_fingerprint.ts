@@ -128,22 +128,9 @@ function encodePrimitive(value: unknown): string {
 }
 
 function encode(value: unknown, ids: Ids): string {
-  switch (typeof value) {
-    case "number":
-      return value === 0 && 1 / value < 0 ? "-0" : "" + value;
-    case "string":
-      return "s" + prefixed(value);
-    case "object":
-      return value === null ? "n" : encodeObject(value, ids);
-    case "boolean":
-      return value ? "t" : "f";
-    case "undefined":
-      return "u";
-    case "bigint":
-      return "b" + value;
-    default:
-      throw UNENCODABLE;
-  }
+  return typeof value === "object" && value !== null
+    ? encodeObject(value, ids)
+    : encodePrimitive(value);
 }
 
 function encodeObject(value: object, ids: Ids): string {

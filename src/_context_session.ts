@@ -9,6 +9,14 @@
 // setter, so assigning it throws in strict code. Contexts without a class
 // prototype, or that already have an own `session` property (another session
 // plugin ran first), get per-object accessors as before.
+//
+// The symbols and the set of prepared prototypes are shared by every copy of
+// this module in the process (`Symbol.for`, `shared()`), so two copies on one
+// `Context` class read the same per-update state.
+//
+// It also decides what a second session middleware on the same context does
+// (`claimSession`): the same storage and key joins the session already there,
+// anything else that would hide it or wait for it forever is refused.
 
 /** What the accessors delegate to (a `PropertySession`). */
 export interface SessionAccessors {
@@ -17,17 +25,41 @@ export interface SessionAccessors {
   install(): void;
 }
 
-const STATE: unique symbol = Symbol("sessionkit.session");
-const KEY: unique symbol = Symbol("sessionkit.sessionKey");
+import { SessionSetupError } from "./errors.ts";
+import { sessionLocks } from "./_key_lock.ts";
+import { shared } from "./_util.ts";
+
+const STATE: unique symbol = Symbol.for("@sessionkit/grammy/session@1");
+const KEY: unique symbol = Symbol.for("@sessionkit/grammy/sessionKey@1");
+const ACTIVE: unique symbol = Symbol.for("@sessionkit/grammy/active@1");
+
+/** What `claimSession` needs to know about a session of an update. */
+export interface ActiveSession extends SessionAccessors {
+  readonly key: string | undefined;
+  readonly lazy: boolean;
+  readonly finished: boolean;
+  readonly options: { readonly storage: object };
+}
+
+/** A multi session: it owns `ctx.session` as a whole. */
+const MULTI = {
+  key: undefined,
+  lazy: false,
+  finished: false,
+  options: { storage: {} },
+  get: () => undefined,
+  set: () => {},
+  install: () => {},
+};
 
 interface Carrier {
   [STATE]?: SessionAccessors;
   [KEY]?: string | undefined;
+  [ACTIVE]?: ActiveSession[];
 }
 
-const prepared = new WeakSet<object>();
-
 function prepare(proto: object): void {
+  const { prepared } = shared();
   if (prepared.has(proto)) return;
   prepared.add(proto);
   Object.defineProperty(proto, "sessionKey", {
@@ -59,6 +91,97 @@ function prepare(proto: object): void {
       }
     },
   });
+}
+
+/**
+ * The owner of the locks of `ctx`'s sessions: the update. A context derived
+ * from another one (`Object.create(ctx)`) by a plugin that runs middleware
+ * for the same update belongs to the update of the context it derives from,
+ * so its sessions never wait for the outer ones.
+ */
+export function updateOwner(ctx: object): object {
+  let owner = ctx;
+  for (
+    let level: object | null = Object.getPrototypeOf(ctx);
+    level !== null && level !== Object.prototype;
+    level = Object.getPrototypeOf(level)
+  ) {
+    if (Object.hasOwn(level, ACTIVE)) owner = level;
+  }
+  return owner;
+}
+
+function describe(part: ActiveSession): string {
+  return part === MULTI
+    ? "a multi session"
+    : `a ${part.lazy ? "lazy" : "strict"} session with key "${part.key}"`;
+}
+
+// The conversations plugin marks the contexts it creates with this symbol.
+function isConversationContext(ctx: object): boolean {
+  return Object.getOwnPropertySymbols(ctx).some((symbol) =>
+    symbol.description === "conversations.recursion"
+  );
+}
+
+/**
+ * Called by a session middleware before it installs `part` on `ctx`. Returns
+ * the session to join instead (same storage and key, already active for this
+ * update on this context or the one it derives from), or `undefined` after
+ * registering `part`. Throws a `SessionSetupError` for a second session that
+ * would hide the first (data loss) or wait for it forever (a hang).
+ */
+export function claimSession(
+  ctx: object,
+  part: ActiveSession | "multi",
+  lockName: string | undefined,
+): ActiveSession | undefined {
+  const mine = part === "multi" ? MULTI : part;
+  const key = mine.key ?? "(none)";
+  for (
+    let level: object | null = ctx;
+    level !== null && level !== Object.prototype;
+    level = Object.getPrototypeOf(level)
+  ) {
+    if (!Object.hasOwn(level, ACTIVE)) continue;
+    for (const other of (level as Carrier)[ACTIVE]!) {
+      if (other.finished) continue;
+      const same = mine !== MULTI && other !== MULTI &&
+        other.options.storage === mine.options.storage &&
+        other.key === mine.key;
+      if (same && other.lazy === mine.lazy) return other;
+      if (same || level === ctx) {
+        throw new SessionSetupError(
+          key,
+          `ctx.session is already provided by ${
+            describe(other)
+          } installed earlier for this update, and ${
+            describe(mine)
+          } cannot share it: the second one would hide the first, whose changes would be lost. Install one session middleware per property (use a multi session for several storages).`,
+        );
+      }
+    }
+  }
+  if (
+    lockName !== undefined && isConversationContext(ctx) &&
+    sessionLocks.isHeld(lockName)
+  ) {
+    throw new SessionSetupError(
+      key,
+      "a session inside a conversation (the `plugins` of @grammyjs/conversations) uses the same storage and key as a session outside the conversation, which holds that key until the update ends: it would wait forever. Give the session inside the conversation another storage or prefix, or use the outside session through `conversation.external()`.",
+    );
+  }
+  const carrier = ctx as Carrier;
+  if (Object.hasOwn(ctx, ACTIVE)) carrier[ACTIVE]!.push(mine);
+  else {
+    Object.defineProperty(ctx, ACTIVE, {
+      value: [mine],
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  return undefined;
 }
 
 /** Exposes `part` as `ctx.session` and `key` as `ctx.sessionKey`. */

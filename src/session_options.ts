@@ -58,6 +58,14 @@ export interface SessionOptions<S, C extends SessionContext = SessionContext> {
    * with grammY runner's `sequentialize`.
    */
   sequential?: boolean;
+  /**
+   * The longest time in milliseconds (default 30,000) an update may hold its
+   * session key while other updates of that key wait. When it runs out, the
+   * next update goes ahead, and the update that held the key writes nothing:
+   * it fails with a `SessionLockTimeoutError` when it finishes (its changes
+   * are reported, never stored over newer data). `Infinity` waits forever.
+   */
+  lockTimeout?: number;
 }
 
 /**

@@ -1,6 +1,8 @@
 // Session middleware installed twice: on one property, inside a conversation,
 // from two copies of the module; and a stuck handler with `lockTimeout`.
 import { Bot, type Context } from "grammy";
+// A test-only dependency, so it stays out of deno.json.
+// deno-lint-ignore no-import-prefix
 import {
   conversations,
   createConversation,

@@ -2,10 +2,10 @@
 // from two copies of the module; and a stuck handler with `lockTimeout`.
 import { Bot, type Context } from "grammy";
 // A test-only dependency, so it stays out of deno.json.
-// deno-lint-ignore no-import-prefix
 import {
   conversations,
   createConversation,
+  // deno-lint-ignore no-import-prefix
 } from "npm:@grammyjs/conversations@^2";
 import { MemorySessionStorage, session, type SessionFlavor } from "../mod.ts";
 import { assert, assertEquals } from "./deps.ts";

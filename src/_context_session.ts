@@ -163,8 +163,8 @@ export function claimSession(
     }
   }
   if (
-    lockName !== undefined && isConversationContext(ctx) &&
-    sessionLocks.isHeld(lockName)
+    lockName !== undefined && sessionLocks.isHeld(lockName) &&
+    isConversationContext(ctx)
   ) {
     throw new SessionSetupError(
       key,
@@ -173,14 +173,7 @@ export function claimSession(
   }
   const carrier = ctx as Carrier;
   if (Object.hasOwn(ctx, ACTIVE)) carrier[ACTIVE]!.push(mine);
-  else {
-    Object.defineProperty(ctx, ACTIVE, {
-      value: [mine],
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
+  else carrier[ACTIVE] = [mine];
   return undefined;
 }
 

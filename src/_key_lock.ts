@@ -39,8 +39,11 @@ interface Holder {
   count: number;
   timeout: number;
   onEvict: () => void;
-  /** When the current owner got the lock. */
-  since: number;
+  /**
+   * Since when the current owner holds the lock while others wait (set when
+   * the first waiter queues, or at a handover to a waiter).
+   */
+  since: number | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
   queue: Waiter[];
   /** The ticket of the next waiter. */
@@ -80,7 +83,7 @@ export class KeyLock {
         count: 1,
         timeout,
         onEvict,
-        since: performance.now(),
+        since: undefined,
         timer: undefined,
         queue: [],
         tickets: 0,
@@ -150,8 +153,10 @@ export class KeyLock {
   }
 
   #handOver(id: string, holder: Holder): void {
-    clearTimeout(holder.timer);
-    holder.timer = undefined;
+    if (holder.timer !== undefined) {
+      clearTimeout(holder.timer);
+      holder.timer = undefined;
+    }
     this.#unhold(holder.owner);
     const next = holder.queue.shift();
     if (next === undefined) {
@@ -162,7 +167,7 @@ export class KeyLock {
     holder.count = next.count;
     holder.timeout = next.timeout;
     holder.onEvict = next.onEvict;
-    holder.since = performance.now();
+    holder.since = undefined;
     this.#hold(next.owner);
     next.grant();
     this.#schedule(id, holder);
@@ -177,7 +182,9 @@ export class KeyLock {
     ) {
       return;
     }
-    const left = Math.max(0, holder.since + holder.timeout - performance.now());
+    const now = performance.now();
+    holder.since ??= now;
+    const left = Math.max(0, holder.since + holder.timeout - now);
     holder.timer = setTimeout(() => {
       holder.timer = undefined;
       if (this.#held.get(id) !== holder) return;

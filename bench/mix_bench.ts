@@ -1,0 +1,123 @@
+// Per-update cost of the strict session on the default memory store under a
+// realistic mix, against grammY's built-in `session()` in the same process:
+// a session of a count and the last 20 update ids, 200 chats, and handlers
+// that leave the session untouched (70%), read it (20%) or change it (10%).
+// A second pair runs the tight loop where every update increments a counter.
+// Rounds alternate between the bots; the medians are compared.
+//
+//   taskset -c 1 deno run -A bench/mix_bench.ts [path/to/mod.ts]
+//
+// The optional argument benchmarks another copy of the module (for example
+// an older checkout) against the same grammY baseline.
+import { Bot, type Context, session as grammySession } from "grammy";
+import type { Update } from "grammy/types";
+
+interface Recent {
+  count: number;
+  ids: number[];
+}
+
+const modPath = Deno.args[0] ?? new URL("../mod.ts", import.meta.url).href;
+const ours: typeof import("../mod.ts") = await import(
+  modPath.startsWith("file:")
+    ? modPath
+    : new URL(modPath, `file://${Deno.cwd()}/`).href
+);
+
+const botInfo = {
+  id: 1,
+  is_bot: true,
+  first_name: "Bench",
+  username: "bench_bot",
+} as Bot["botInfo"];
+
+const CHATS = 200;
+const PER_ROUND = 2000;
+
+function updates(): Update[] {
+  return Array.from({ length: PER_ROUND }, (_, i) =>
+    ({
+      update_id: i,
+      message: {
+        message_id: i,
+        date: 0,
+        chat: { id: (i * 7919) % CHATS, type: "private", first_name: "A" },
+        from: { id: 1, is_bot: false, first_name: "A" },
+        text: "x",
+      },
+    }) as Update);
+}
+
+type C = Context & { session: Recent };
+// deno-lint-ignore no-explicit-any
+type Middleware = (ctx: any, next: () => Promise<void>) => unknown;
+
+function mixBot(middleware: Middleware): Bot<C> {
+  const bot = new Bot<C>("0:bench", { botInfo });
+  bot.use(middleware);
+  bot.on("message", (ctx) => {
+    const kind = ctx.update.update_id % 10;
+    if (kind < 7) return; // untouched
+    if (kind < 9) {
+      if (ctx.session.count < 0) throw new Error("unreachable");
+      return;
+    }
+    const session = ctx.session;
+    session.count++;
+    session.ids.push(ctx.update.update_id);
+    if (session.ids.length > 20) session.ids.shift();
+  });
+  return bot;
+}
+
+function incrementBot(middleware: Middleware): Bot<C> {
+  const bot = new Bot<C>("0:bench", { botInfo });
+  bot.use(middleware);
+  bot.on("message", (ctx) => void ctx.session.count++);
+  return bot;
+}
+
+const initial = (): Recent => ({ count: 0, ids: [] });
+const list = updates();
+
+async function round(bot: Bot<C>): Promise<number> {
+  const start = performance.now();
+  for (const update of list) await bot.handleUpdate(update);
+  return (performance.now() - start) * 1000 / list.length; // µs per update
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function compare(
+  name: string,
+  make: (middleware: Middleware) => Bot<C>,
+  rounds: number,
+): Promise<void> {
+  const grammy = make(grammySession({ initial }) as Middleware);
+  const mine = make(ours.session({ initial }) as Middleware);
+  // Warm up: fill every chat's 20 ids and let the JIT settle.
+  for (let i = 0; i < 5; i++) {
+    await round(grammy);
+    await round(mine);
+  }
+  const times: [number[], number[]] = [[], []];
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? [0, 1] as const : [1, 0] as const;
+    for (const which of order) {
+      times[which].push(await round(which === 0 ? grammy : mine));
+    }
+  }
+  const [g, o] = [median(times[0]), median(times[1])];
+  console.log(
+    `${name}: grammY ${g.toFixed(2)} µs/update, ours ${
+      o.toFixed(2)
+    } µs/update, ratio ${(o / g).toFixed(2)}x (median of ${rounds} rounds)`,
+  );
+}
+
+const rounds = Number(Deno.env.get("ROUNDS") ?? 41);
+await compare("mix 70/20/10", mixBot, rounds);
+await compare("increment only", incrementBot, rounds);

@@ -159,7 +159,7 @@ function describeCause(cause: unknown): string {
  * import { SessionLateAccessError } from "./errors.ts";
  *
  * const error = new SessionLateAccessError("42", "read");
- * assert(error.message.includes("await"));
+ * assert(error.message.includes("Await the background work"));
  * ```
  */
 export class SessionLateAccessError extends SessionError {

@@ -58,8 +58,9 @@ interface Carrier {
   [ACTIVE]?: ActiveSession[];
 }
 
+const { prepared } = shared();
+
 function prepare(proto: object): void {
-  const { prepared } = shared();
   if (prepared.has(proto)) return;
   prepared.add(proto);
   Object.defineProperty(proto, "sessionKey", {
@@ -100,6 +101,8 @@ function prepare(proto: object): void {
  * so its sessions never wait for the outer ones.
  */
 export function updateOwner(ctx: object): object {
+  // The common case: no session is active on this context or its ancestors.
+  if ((ctx as Carrier)[ACTIVE] === undefined) return ctx;
   let owner = ctx;
   for (
     let level: object | null = Object.getPrototypeOf(ctx);
@@ -138,8 +141,9 @@ export function claimSession(
 ): ActiveSession | undefined {
   const mine = part === "multi" ? MULTI : part;
   const key = mine.key ?? "(none)";
+  const carrier = ctx as Carrier;
   for (
-    let level: object | null = ctx;
+    let level: object | null = carrier[ACTIVE] === undefined ? null : ctx;
     level !== null && level !== Object.prototype;
     level = Object.getPrototypeOf(level)
   ) {
@@ -171,7 +175,6 @@ export function claimSession(
       "a session inside a conversation (the `plugins` of @grammyjs/conversations) uses the same storage and key as a session outside the conversation, which holds that key until the update ends: it would wait forever. Give the session inside the conversation another storage or prefix, or use the outside session through `conversation.external()`.",
     );
   }
-  const carrier = ctx as Carrier;
   if (Object.hasOwn(ctx, ACTIVE)) carrier[ACTIVE]!.push(mine);
   else carrier[ACTIVE] = [mine];
   return undefined;

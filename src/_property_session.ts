@@ -95,11 +95,12 @@ export class PropertySession<S> {
     readonly owner: object,
   ) {}
 
+  #lockName: string | undefined = undefined;
+
   /** The name of this session's lock, or `undefined` if it takes none. */
   get lockName(): string | undefined {
-    return this.key === undefined || !this.options.sequential
-      ? undefined
-      : this.options.lockPrefix + this.key;
+    if (this.key === undefined || !this.options.sequential) return undefined;
+    return this.#lockName ??= this.options.lockPrefix + this.key;
   }
 
   /** Whether the update of this session has finished. */

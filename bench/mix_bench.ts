@@ -3,13 +3,15 @@
 // a session of a count and the last 20 update ids, 200 chats, and handlers
 // that leave the session untouched (70%), read it (20%) or change it (10%).
 // A second pair runs the tight loop where every update increments a counter.
-// Rounds alternate between the bots; the medians are compared.
+// Rounds alternate between the bots (each on its own Context subclass); the
+// medians are compared.
 //
-//   taskset -c 1 deno run -A bench/mix_bench.ts [path/to/mod.ts]
+//   taskset -c 1 deno run -A bench/mix_bench.ts [path/to/other/mod.ts ...]
 //
-// The optional argument benchmarks another copy of the module (for example
-// an older checkout) against the same grammY baseline.
-import { Bot, type Context, session as grammySession } from "grammy";
+// Extra arguments add other copies of the module (for example an older
+// checkout: `git archive REV mod.ts src | tar -x -C /tmp/old`) to the same
+// rounds, against the same grammY baseline.
+import { Bot, Context, session as grammySession } from "grammy";
 import type { Update } from "grammy/types";
 
 interface Recent {
@@ -17,12 +19,12 @@ interface Recent {
   ids: number[];
 }
 
-const modPath = Deno.args[0] ?? new URL("../mod.ts", import.meta.url).href;
-const ours: typeof import("../mod.ts") = await import(
-  modPath.startsWith("file:")
-    ? modPath
-    : new URL(modPath, `file://${Deno.cwd()}/`).href
-);
+type Module = typeof import("../mod.ts");
+const contestants: [string, Module][] = [["ours", await import("../mod.ts")]];
+for (const path of Deno.args) {
+  const url = new URL(path, `file://${Deno.cwd()}/`).href;
+  contestants.push([path, await import(url)]);
+}
 
 const botInfo = {
   id: 1,
@@ -52,8 +54,18 @@ type C = Context & { session: Recent };
 // deno-lint-ignore no-explicit-any
 type Middleware = (ctx: any, next: () => Promise<void>) => unknown;
 
+function newBot(): Bot<C> {
+  // Its own Context class: copies of the module do not share accessors.
+  return new Bot<C>("0:bench", {
+    botInfo,
+    ContextConstructor: class extends Context {} as unknown as new (
+      ...args: ConstructorParameters<typeof Context>
+    ) => C,
+  });
+}
+
 function mixBot(middleware: Middleware): Bot<C> {
-  const bot = new Bot<C>("0:bench", { botInfo });
+  const bot = newBot();
   bot.use(middleware);
   bot.on("message", (ctx) => {
     const kind = ctx.update.update_id % 10;
@@ -71,7 +83,7 @@ function mixBot(middleware: Middleware): Bot<C> {
 }
 
 function incrementBot(middleware: Middleware): Bot<C> {
-  const bot = new Bot<C>("0:bench", { botInfo });
+  const bot = newBot();
   bot.use(middleware);
   bot.on("message", (ctx) => void ctx.session.count++);
   return bot;
@@ -96,26 +108,34 @@ async function compare(
   make: (middleware: Middleware) => Bot<C>,
   rounds: number,
 ): Promise<void> {
-  const grammy = make(grammySession({ initial }) as Middleware);
-  const mine = make(ours.session({ initial }) as Middleware);
+  const bots: [string, Bot<C>][] = [
+    ["grammY", make(grammySession({ initial }) as Middleware)],
+    ...contestants.map(([label, mod]): [string, Bot<C>] => [
+      label,
+      make(mod.session({ initial }) as Middleware),
+    ]),
+  ];
   // Warm up: fill every chat's 20 ids and let the JIT settle.
   for (let i = 0; i < 5; i++) {
-    await round(grammy);
-    await round(mine);
+    for (const [, bot] of bots) await round(bot);
   }
-  const times: [number[], number[]] = [[], []];
+  const times: number[][] = bots.map(() => []);
   for (let i = 0; i < rounds; i++) {
-    const order = i % 2 === 0 ? [0, 1] as const : [1, 0] as const;
-    for (const which of order) {
-      times[which].push(await round(which === 0 ? grammy : mine));
+    for (let k = 0; k < bots.length; k++) {
+      const which = (i + k) % bots.length;
+      times[which]!.push(await round(bots[which]![1]));
     }
   }
-  const [g, o] = [median(times[0]), median(times[1])];
-  console.log(
-    `${name}: grammY ${g.toFixed(2)} µs/update, ours ${
-      o.toFixed(2)
-    } µs/update, ratio ${(o / g).toFixed(2)}x (median of ${rounds} rounds)`,
-  );
+  const base = median(times[0]!);
+  console.log(`${name}: grammY ${base.toFixed(2)} µs/update`);
+  for (let k = 1; k < bots.length; k++) {
+    const mine = median(times[k]!);
+    console.log(
+      `  ${bots[k]![0]}: ${mine.toFixed(2)} µs/update, ${
+        (mine / base).toFixed(2)
+      }x grammY (median of ${rounds} rounds)`,
+    );
+  }
 }
 
 const rounds = Number(Deno.env.get("ROUNDS") ?? 41);

@@ -167,6 +167,34 @@ Deno.test("ctx.session = ctx.session.then(...) writes with the read's version", 
   );
 
   await t.step(
+    "a read that ends after an assignment is dropped, its version kept",
+    async () => {
+      const storage = new MemorySessionStorage<Counter>();
+      storage.write("8", { count: 3 });
+      const bot = createBot<Lazy>();
+      bot.use(lazySession({ storage, initial, sequential: false }));
+      bot.hears("set", (ctx) => {
+        void ctx.session; // the read starts
+        ctx.session = Promise.resolve({ count: 10 });
+      });
+      bot.hears("race", async (ctx) => {
+        const read = ctx.session;
+        ctx.session = Promise.resolve({ count: 20 });
+        await read; // the read ends after the assignment
+        storage.write("8", { count: 99 }); // a concurrent change
+      });
+      await bot.handleUpdate(message(8, "set"));
+      assertEquals(storage.read("8"), { count: 10 });
+      const error = await bot.handleUpdate(message(8, "race")).then(
+        () => undefined,
+        (e) => e.error,
+      );
+      assertEquals(errorName(error), "SessionConflictError");
+      assertEquals(storage.read("8"), { count: 99 });
+    },
+  );
+
+  await t.step(
     "an assignment before any read is a plain replacement",
     async () => {
       const storage = new MemorySessionStorage<Counter>();

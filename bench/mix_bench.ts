@@ -34,7 +34,7 @@ const botInfo = {
 } as Bot["botInfo"];
 
 const CHATS = 200;
-const PER_ROUND = 2000;
+const PER_ROUND = Number(Deno.env.get("PER_ROUND") ?? 400);
 
 function updates(): Update[] {
   return Array.from({ length: PER_ROUND }, (_, i) =>
@@ -138,6 +138,6 @@ async function compare(
   }
 }
 
-const rounds = Number(Deno.env.get("ROUNDS") ?? 41);
+const rounds = Number(Deno.env.get("ROUNDS") ?? 201);
 await compare("mix 70/20/10", mixBot, rounds);
 await compare("increment only", incrementBot, rounds);

@@ -55,7 +55,7 @@ const MULTI = {
 interface Carrier {
   [STATE]?: SessionAccessors;
   [KEY]?: string | undefined;
-  [ACTIVE]?: ActiveSession[];
+  [ACTIVE]?: ActiveSession | ActiveSession[];
 }
 
 const { prepared } = shared();
@@ -148,7 +148,8 @@ export function claimSession(
     level = Object.getPrototypeOf(level)
   ) {
     if (!Object.hasOwn(level, ACTIVE)) continue;
-    for (const other of (level as Carrier)[ACTIVE]!) {
+    const active = (level as Carrier)[ACTIVE]!;
+    for (const other of Array.isArray(active) ? active : [active]) {
       if (other.finished) continue;
       const same = mine !== MULTI && other !== MULTI &&
         other.options.storage === mine.options.storage &&
@@ -175,8 +176,10 @@ export function claimSession(
       "a session inside a conversation (the `plugins` of @grammyjs/conversations) uses the same storage and key as a session outside the conversation, which holds that key until the update ends: it would wait forever. Give the session inside the conversation another storage or prefix, or use the outside session through `conversation.external()`.",
     );
   }
-  if (Object.hasOwn(ctx, ACTIVE)) carrier[ACTIVE]!.push(mine);
-  else carrier[ACTIVE] = [mine];
+  const active = Object.hasOwn(ctx, ACTIVE) ? carrier[ACTIVE] : undefined;
+  if (active === undefined) carrier[ACTIVE] = mine;
+  else if (Array.isArray(active)) active.push(mine);
+  else carrier[ACTIVE] = [active, mine];
   return undefined;
 }
 

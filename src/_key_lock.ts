@@ -5,7 +5,7 @@
 //   again for a lock it holds, or waits for, gets it with the same grant and
 //   gives it back as often as it asked: an update never waits for itself.
 // - The waiting rule (`lockTimeout`): a holder that keeps a lock for longer
-//   than its timeout while others wait loses it; its `onEvict` is called (the
+//   than its timeout while others wait loses it; its `onEvict.evict()` is called (the
 //   session then refuses to write) and the next waiter gets the lock.
 // - Waiters are served first come, first served; a released lock with no
 //   waiter is forgotten, so idle keys cost no memory.
@@ -21,13 +21,20 @@
 
 import { shared } from "./_util.ts";
 
+/** Told when it loses a lock it held too long (the waiting rule). */
+export interface Evictable {
+  evict(): void;
+}
+
+const NOBODY: Evictable = { evict: () => {} };
+
 interface Waiter {
   owner: object;
   /** How often the owner asked for the lock. */
   count: number;
   promise: Promise<void>;
   timeout: number;
-  onEvict: () => void;
+  onEvict: Evictable;
   // Consecutive per lock, in queue order: the waiter's index in the queue is
   // `ticket - queue[0].ticket`, as waiters only leave from the front.
   ticket: number;
@@ -38,7 +45,7 @@ interface Holder {
   owner: object;
   count: number;
   timeout: number;
-  onEvict: () => void;
+  onEvict: Evictable;
   /**
    * Since when the current owner holds the lock while others wait (set when
    * the first waiter queues, or at a handover to a waiter).
@@ -74,7 +81,7 @@ export class KeyLock {
     id: string,
     owner: object,
     timeout = Infinity,
-    onEvict: () => void = () => {},
+    onEvict: Evictable = NOBODY,
   ): boolean | Promise<void> {
     const holder = this.#held.get(id);
     if (holder === undefined) {
@@ -190,7 +197,7 @@ export class KeyLock {
       if (this.#held.get(id) !== holder) return;
       const evicted = holder.onEvict;
       this.#handOver(id, holder);
-      evicted();
+      evicted.evict();
     }, left);
   }
 

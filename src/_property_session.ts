@@ -121,7 +121,7 @@ export class PropertySession<S> {
       name,
       this.owner,
       this.options.lockTimeout,
-      () => this.#evicted = true,
+      this,
     );
     if (acquired === true) {
       this.#held = name;
@@ -133,6 +133,11 @@ export class PropertySession<S> {
       });
     }
     return this.#locking;
+  }
+
+  /** Called by the lock table when this update held its key too long. */
+  evict(): void {
+    this.#evicted = true;
   }
 
   /** Gives the lock back (now, or as soon as a pending acquisition ends). */

@@ -8,6 +8,8 @@
 //
 //   taskset -c 1 deno run -A bench/mix_bench.ts [path/to/other/mod.ts ...]
 //
+// Env: ROUNDS (default 201), PER_ROUND updates per round (400), ONLY.
+//
 // Extra arguments add other copies of the module (for example an older
 // checkout: `git archive REV mod.ts src | tar -x -C /tmp/old`) to the same
 // rounds, against the same grammY baseline.
@@ -34,6 +36,10 @@ const botInfo = {
 } as Bot["botInfo"];
 
 const CHATS = 200;
+// ONLY=untouched|read|changed runs one kind of update (for a breakdown).
+const ONLY = { untouched: 0, read: 7, changed: 9 }[
+  Deno.env.get("ONLY") as "untouched" | "read" | "changed"
+];
 const PER_ROUND = Number(Deno.env.get("PER_ROUND") ?? 400);
 
 function updates(): Update[] {
@@ -68,7 +74,7 @@ function mixBot(middleware: Middleware): Bot<C> {
   const bot = newBot();
   bot.use(middleware);
   bot.on("message", (ctx) => {
-    const kind = ctx.update.update_id % 10;
+    const kind = ONLY ?? ctx.update.update_id % 10;
     if (kind < 7) return; // untouched
     if (kind < 9) {
       if (ctx.session.count < 0) throw new Error("unreachable");

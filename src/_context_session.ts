@@ -30,8 +30,6 @@ import { sessionLocks } from "./_key_lock.ts";
 import { shared } from "./_util.ts";
 
 const STATE: unique symbol = Symbol.for("@sessionkit/grammy/session@1");
-const KEY: unique symbol = Symbol.for("@sessionkit/grammy/sessionKey@1");
-const ACTIVE: unique symbol = Symbol.for("@sessionkit/grammy/active@1");
 
 /** What `claimSession` needs to know about a session of an update. */
 export interface ActiveSession extends SessionAccessors {
@@ -53,9 +51,8 @@ const MULTI = {
 };
 
 interface Carrier {
-  [STATE]?: SessionAccessors;
-  [KEY]?: string | undefined;
-  [ACTIVE]?: ActiveSession | ActiveSession[];
+  // The session of this update on this context (also marks it as active).
+  [STATE]?: ActiveSession;
 }
 
 const { prepared } = shared();
@@ -67,7 +64,7 @@ function prepare(proto: object): void {
     configurable: true,
     enumerable: false,
     get(this: Carrier): string | undefined {
-      return this[KEY];
+      return this[STATE]?.key;
     },
   });
   Object.defineProperty(proto, "session", {
@@ -102,14 +99,14 @@ function prepare(proto: object): void {
  */
 export function updateOwner(ctx: object): object {
   // The common case: no session is active on this context or its ancestors.
-  if ((ctx as Carrier)[ACTIVE] === undefined) return ctx;
+  if ((ctx as Carrier)[STATE] === undefined) return ctx;
   let owner = ctx;
   for (
     let level: object | null = Object.getPrototypeOf(ctx);
     level !== null && level !== Object.prototype;
     level = Object.getPrototypeOf(level)
   ) {
-    if (Object.hasOwn(level, ACTIVE)) owner = level;
+    if (Object.hasOwn(level, STATE)) owner = level;
   }
   return owner;
 }
@@ -143,28 +140,26 @@ export function claimSession(
   const key = mine.key ?? "(none)";
   const carrier = ctx as Carrier;
   for (
-    let level: object | null = carrier[ACTIVE] === undefined ? null : ctx;
+    let level: object | null = carrier[STATE] === undefined ? null : ctx;
     level !== null && level !== Object.prototype;
     level = Object.getPrototypeOf(level)
   ) {
-    if (!Object.hasOwn(level, ACTIVE)) continue;
-    const active = (level as Carrier)[ACTIVE]!;
-    for (const other of Array.isArray(active) ? active : [active]) {
-      if (other.finished) continue;
-      const same = mine !== MULTI && other !== MULTI &&
-        other.options.storage === mine.options.storage &&
-        other.key === mine.key;
-      if (same && other.lazy === mine.lazy) return other;
-      if (same || level === ctx) {
-        throw new SessionSetupError(
-          key,
-          `ctx.session is already provided by ${
-            describe(other)
-          } installed earlier for this update, and ${
-            describe(mine)
-          } cannot share it: the second one would hide the first, whose changes would be lost. Install one session middleware per property (use a multi session for several storages).`,
-        );
-      }
+    if (!Object.hasOwn(level, STATE)) continue;
+    const other = (level as Carrier)[STATE]!;
+    if (other.finished) continue;
+    const same = mine !== MULTI && other !== MULTI &&
+      other.options.storage === mine.options.storage &&
+      other.key === mine.key;
+    if (same && other.lazy === mine.lazy) return other;
+    if (same || level === ctx) {
+      throw new SessionSetupError(
+        key,
+        `ctx.session is already provided by ${
+          describe(other)
+        } installed earlier for this update, and ${
+          describe(mine)
+        } cannot share it: the second one would hide the first, whose changes would be lost. Install one session middleware per property (use a multi session for several storages).`,
+      );
     }
   }
   if (
@@ -176,17 +171,15 @@ export function claimSession(
       "a session inside a conversation (the `plugins` of @grammyjs/conversations) uses the same storage and key as a session outside the conversation, which holds that key until the update ends: it would wait forever. Give the session inside the conversation another storage or prefix, or use the outside session through `conversation.external()`.",
     );
   }
-  const active = Object.hasOwn(ctx, ACTIVE) ? carrier[ACTIVE] : undefined;
-  if (active === undefined) carrier[ACTIVE] = mine;
-  else if (Array.isArray(active)) active.push(mine);
-  else carrier[ACTIVE] = [active, mine];
+  // A single session registers when it is attached.
+  if (mine === MULTI) carrier[STATE] = MULTI;
   return undefined;
 }
 
 /** Exposes `part` as `ctx.session` and `key` as `ctx.sessionKey`. */
 export function attachSession(
   ctx: object,
-  part: SessionAccessors,
+  part: ActiveSession,
   key: string | undefined,
 ): void {
   const own = Object.getOwnPropertyDescriptor(ctx, "session");
@@ -207,9 +200,9 @@ export function attachSession(
       configurable: true,
     });
     part.install();
+    (ctx as Carrier)[STATE] = part;
     return;
   }
   prepare(proto);
   (ctx as Carrier)[STATE] = part;
-  (ctx as Carrier)[KEY] = key;
 }

@@ -8,6 +8,7 @@
 import { encodeValue } from "./json_encoding.ts";
 import type { OpenStore } from "./open_store.ts";
 import { inspectorPage } from "./inspector_page.ts";
+import { prettyJson } from "./pretty_json.ts";
 import { readSessionInfo, valueBytes } from "./session_info.ts";
 import { parseSessionText, writeSession } from "./session_commands.ts";
 
@@ -47,11 +48,7 @@ function refuse(status: number, message: string): Response {
 }
 
 function prettyText(key: string, value: unknown): string {
-  return JSON.stringify(
-    encodeValue(value, `session ${JSON.stringify(key)}`),
-    null,
-    2,
-  );
+  return prettyJson(encodeValue(value, `session ${JSON.stringify(key)}`));
 }
 
 async function describeSession(

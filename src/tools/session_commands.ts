@@ -8,6 +8,7 @@ import type { CliIo } from "./cli_io.ts";
 import { decodeValue } from "./json_decoding.ts";
 import { encodeValue } from "./json_encoding.ts";
 import type { OpenStore } from "./open_store.ts";
+import { prettyJson } from "./pretty_json.ts";
 import { formatBytes } from "./progress.ts";
 import { listSessions, readSessionInfo } from "./session_info.ts";
 
@@ -73,12 +74,7 @@ export async function getCommand(
     return 1;
   }
   await io.out(
-    JSON.stringify(
-      encodeValue(value, `session ${JSON.stringify(key)}`),
-      null,
-      2,
-    ) +
-      "\n",
+    prettyJson(encodeValue(value, `session ${JSON.stringify(key)}`)) + "\n",
   );
   return 0;
 }

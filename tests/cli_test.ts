@@ -94,7 +94,7 @@ Deno.test("sessions CLI", async (t) => {
         "small",
         "types",
       ]);
-      assert(lines[0]!.includes("KiB"), lines[0]);
+      assert(lines[0]!.includes("KiB"), lines[0]!);
     });
 
     await t.step(

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The inspector page in a real headless browser: Debian's chromium driven by
 // puppeteer-core, against `deno run -A cli.ts serve` in a subprocess.
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
@@ -92,15 +91,38 @@ async function waitForKeys(
   }
 }
 
+// The callbacks below run in the browser; the test is type-checked without
+// the DOM library (it would leak into every other file), hence the casts.
+type Field = { value: string };
+
+function setValue(page: Page, selector: string, text: string): Promise<void> {
+  return page.$eval(selector, (e, text) => {
+    (e as unknown as Field).value = text;
+  }, text);
+}
+
+/** Waits until the element `id` has a text starting with `prefix`. */
+async function waitForText(
+  page: Page,
+  id: string,
+  prefix: string,
+): Promise<void> {
+  await page.waitForFunction(
+    `(document.getElementById(${JSON.stringify(id)})?.textContent ?? "")` +
+      `.startsWith(${JSON.stringify(prefix)})`,
+  );
+}
+
 async function openSession(page: Page, key: string): Promise<void> {
   await page.$$eval("#items li", (items, key) => {
-    const li = items.find((item) => (item as HTMLElement).dataset.key === key);
-    (li?.querySelector(".key") as HTMLElement).click();
+    type Item = { dataset: Record<string, string> };
+    const li = items.find((item) =>
+      (item as unknown as Item).dataset.key === key
+    );
+    (li?.querySelector(".key") as unknown as { click(): void }).click();
   }, key);
   await page.waitForFunction(
-    (key) => document.getElementById("d-key")?.textContent === key,
-    {},
-    key,
+    `document.getElementById("d-key")?.textContent === ${JSON.stringify(key)}`,
   );
 }
 
@@ -191,17 +213,14 @@ Deno.test({
           "user-24",
           "user-25",
         ]);
-        await page.$eval("#q", (e) => (e as HTMLInputElement).value = "");
+        await setValue(page, "#q", "");
         await page.type("#q", "bigint");
         await page.click("#search button");
         assertEquals(await waitForKeys(page, (k) => k.length === 1), ["ada"]);
       });
 
       await t.step("hostile content shows as text and never runs", async () => {
-        await page.$eval(
-          "#q",
-          (e) => (e as HTMLInputElement).value = "onerror",
-        );
+        await setValue(page, "#q", "onerror");
         await page.click("#search button");
         await waitForKeys(page, (k) => k.length === 2);
         await openSession(page, "xss");
@@ -221,19 +240,18 @@ Deno.test({
       await t.step(
         "edit saves with compare-and-set and shows in KV",
         async () => {
-          await page.$eval("#q", (e) => (e as HTMLInputElement).value = "");
+          await setValue(page, "#q", "");
           await page.click("#search button");
           await waitForKeys(page, (k) => k.length === 20);
           await openSession(page, "ada");
           await page.click("#edit");
-          await page.$eval("#d-edit", (e) => {
-            (e as HTMLTextAreaElement).value =
-              '{ "name": "Ada L.", "visits": { "$set": [{ "$bigint": "2" }] } }';
-          });
-          await page.click("#save");
-          await page.waitForFunction(() =>
-            document.getElementById("status")?.textContent === "Saved ada"
+          await setValue(
+            page,
+            "#d-edit",
+            '{ "name": "Ada L.", "visits": { "$set": [{ "$bigint": "2" }] } }',
           );
+          await page.click("#save");
+          await waitForText(page, "status", "Saved ada");
           assertEquals(await withStore(path, (s) => s.read("ada")), {
             name: "Ada L.",
             visits: new Set([2n]),
@@ -243,16 +261,9 @@ Deno.test({
 
       await t.step("invalid JSON is refused with a message", async () => {
         await page.click("#edit");
-        await page.$eval(
-          "#d-edit",
-          (e) => (e as HTMLTextAreaElement).value = "{oops",
-        );
+        await setValue(page, "#d-edit", "{oops");
         await page.click("#save");
-        await page.waitForFunction(() =>
-          (document.getElementById("d-error")?.textContent ?? "").startsWith(
-            "Not saved",
-          )
-        );
+        await waitForText(page, "d-error", "Not saved");
         assertEquals(
           (await withStore(path, (s) => s.read("ada")) as { name: string })
             .name,
@@ -265,16 +276,9 @@ Deno.test({
         await openSession(page, "user-01");
         await page.click("#edit");
         await withStore(path, (s) => s.write("user-01", { n: 100, by: "bot" }));
-        await page.$eval(
-          "#d-edit",
-          (e) => (e as HTMLTextAreaElement).value = '{ "n": -1 }',
-        );
+        await setValue(page, "#d-edit", '{ "n": -1 }');
         await page.click("#save");
-        await page.waitForFunction(() =>
-          (document.getElementById("d-error")?.textContent ?? "").startsWith(
-            "Conflict",
-          )
-        );
+        await waitForText(page, "d-error", "Conflict");
         assertEquals(await withStore(path, (s) => s.read("user-01")), {
           n: 100,
           by: "bot",

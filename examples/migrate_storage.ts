@@ -2,8 +2,8 @@
  * Moving a bot's sessions into `DenoKvStorage` from another store, with the
  * session tools' `copySessions`:
  *
- * - from a directory of JSON files, one per session (the way a file store
- *   such as `@grammyjs/storage-file` keeps them), or
+ * - from a directory of JSON files, one per session, `<key>.json` (adapt
+ *   `jsonFileStorage` to the file naming of your file store), or
  * - from a Deno KV written by `@grammyjs/storage-denokv` under another
  *   prefix (each session stored raw at `[...prefix, key]`).
  *

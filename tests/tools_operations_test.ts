@@ -105,6 +105,32 @@ Deno.test("session tools operations", async (t) => {
     },
   );
 
+  await t.step(
+    "uses readInfo and readAllInfo when the store has them",
+    async () => {
+      const calls: string[] = [];
+      const info = { key: "a", bytes: 7, expiresAt: 123, chunks: 0 };
+      const storage = Object.assign(new MemorySessionStorage<number>(), {
+        readInfo: (key: string) => {
+          calls.push(`readInfo ${key}`);
+          return Promise.resolve(key === "a" ? info : undefined);
+        },
+        async *readAllInfo() {
+          calls.push("readAllInfo");
+          yield* [info];
+        },
+      });
+      storage.write("a", 1);
+      assertEquals(await Array.fromAsync(listSessions(storage)), [
+        { key: "a", bytes: 7, expiresAt: 123 },
+      ]);
+      assertEquals(await Array.fromAsync(exportSessions(storage)), [
+        { key: "a", value: 1, expiresAt: 123 },
+      ]);
+      assertEquals(calls, ["readAllInfo", "readInfo a"]);
+    },
+  );
+
   await t.step("exports a memory store as records", async () => {
     const storage = new MemorySessionStorage<unknown>();
     storage.write("x", new Set([1]));

@@ -133,9 +133,10 @@ $("cancel").addEventListener("click", () => { $("d-error").textContent = ""; edi
 $("save").addEventListener("click", async () => {
   const { status: code, data } = await api("/api/save", { key: current.key, version: current.version, text: $("d-edit").value });
   if (code === 200) {
-    await openSession(current.key);
-    status("Saved " + current.key);
+    const key = current.key;
+    await openSession(key);
     await loadList();
+    status("Saved " + key);
     return;
   }
   if (code === 409) {
@@ -149,10 +150,10 @@ $("delete").addEventListener("click", async () => {
   if (!confirm("Delete session " + current.key + "? This cannot be undone.")) return;
   const { status: code, data } = await api("/api/delete", { key: current.key, version: current.version });
   if (code !== 200) { $("d-error").textContent = "Not deleted: " + data.error; return; }
-  status("Deleted " + current.key);
   $("detail").hidden = true;
   state.selected = null;
   await loadList();
+  status("Deleted " + current.key);
 });
 $("search").addEventListener("submit", (event) => {
   event.preventDefault();

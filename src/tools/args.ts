@@ -56,7 +56,17 @@ Options:
   --port N          serve: port to listen on (default: a free port)
 `;
 
-/** A mistake on the command line: print the message and the usage, exit 2. */
+/**
+ * A mistake on the command line: print the message and the usage, exit 2.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseArgs, UsageError } from "./args.ts";
+ *
+ * assert.throws(() => parseArgs(["list"]), UsageError);
+ * ```
+ */
 export class UsageError extends Error {
   /**
    * Creates the error.

@@ -79,6 +79,16 @@ export async function startInspector(
 /**
  * `serve`: starts the inspector, prints its URL, and runs until Ctrl-C
  * (SIGINT) or SIGTERM.
+ *
+ * @example
+ * ```ts ignore
+ * import { openStore } from "./open_store.ts";
+ * import { processIo } from "./cli_io.ts";
+ * import { serveInspector } from "./server.ts";
+ *
+ * using store = await openStore("bot.kv", ["sessions"], { mustExist: true });
+ * Deno.exitCode = await serveInspector(store, await processIo(), 0);
+ * ```
  */
 export async function serveInspector(
   store: InspectorStore,

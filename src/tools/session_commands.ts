@@ -12,7 +12,18 @@ import { prettyJson } from "./pretty_json.ts";
 import { formatBytes } from "./progress.ts";
 import { listSessions, readSessionInfo } from "./session_info.ts";
 
-/** Prints a key for people: as is, or JSON-quoted if it has odd characters. */
+/**
+ * Prints a key for people: as is, or JSON-quoted if it has odd characters.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { showKey } from "./session_commands.ts";
+ *
+ * assert.equal(showKey("42"), "42");
+ * assert.equal(showKey("a b"), '"a b"');
+ * ```
+ */
 export function showKey(key: string): string {
   return /^[\x21-\x7e\u00a0-\uffff]+$/.test(key) && !key.startsWith('"')
     ? key
@@ -24,7 +35,29 @@ function hasInfo(store: OpenStore): boolean {
     "function";
 }
 
-/** `list`: key, size and expiry per line, or NDJSON with `json`. */
+/**
+ * `list`: key, size and expiry per line, or NDJSON with `json`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openStore } from "./open_store.ts";
+ * import { listCommand } from "./session_commands.ts";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".kv" });
+ * using store = await openStore(path, ["sessions"]);
+ * const out: string[] = [];
+ * const io = {
+ *   stdin: ReadableStream.from([new TextEncoder().encode("")]),
+ *   out: (text: string) => Promise.resolve(void out.push(text)),
+ *   err: (_text: string) => Promise.resolve(),
+ *   errIsTerminal: false,
+ * };
+ * await store.storage.write("42", { n: 1 });
+ * assert.equal(await listCommand(store, io, true), 0);
+ * assert.match(out.join(""), /"key":"42"/);
+ * ```
+ */
 export async function listCommand(
   store: OpenStore,
   io: CliIo,
@@ -62,7 +95,30 @@ function missing(store: OpenStore, key: string): string {
   } in ${store.location}\n`;
 }
 
-/** `get KEY`: the session as pretty tagged JSON; exit 1 if it is missing. */
+/**
+ * `get KEY`: the session as pretty tagged JSON; exit 1 if it is missing.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openStore } from "./open_store.ts";
+ * import { getCommand } from "./session_commands.ts";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".kv" });
+ * using store = await openStore(path, ["sessions"]);
+ * const out: string[] = [];
+ * const io = {
+ *   stdin: ReadableStream.from([new TextEncoder().encode("")]),
+ *   out: (text: string) => Promise.resolve(void out.push(text)),
+ *   err: (_text: string) => Promise.resolve(),
+ *   errIsTerminal: false,
+ * };
+ * await store.storage.write("42", { at: new Date(0) });
+ * assert.equal(await getCommand(store, io, "42"), 0);
+ * assert.match(out.join(""), /"\$date": "1970/);
+ * assert.equal(await getCommand(store, io, "43"), 1);
+ * ```
+ */
 export async function getCommand(
   store: OpenStore,
   io: CliIo,
@@ -111,6 +167,18 @@ export function parseSessionText(key: string, text: string): unknown {
 /**
  * Writes a session with compare-and-set against `version`, keeping its
  * current expiry when the store reports it. Returns `false` on a conflict.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openStore } from "./open_store.ts";
+ * import { writeSession } from "./session_commands.ts";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".kv" });
+ * using store = await openStore(path, ["sessions"]);
+ * assert(await writeSession(store, "42", null, { n: 1 }));
+ * assert(!await writeSession(store, "42", null, { n: 2 }));
+ * ```
  */
 export async function writeSession(
   store: Pick<OpenStore, "storage" | "expiring">,
@@ -126,7 +194,28 @@ export async function writeSession(
   return result.ok;
 }
 
-/** `set KEY`: the session from tagged JSON on stdin, compare-and-set. */
+/**
+ * `set KEY`: the session from tagged JSON on stdin, compare-and-set.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openStore } from "./open_store.ts";
+ * import { setCommand } from "./session_commands.ts";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".kv" });
+ * using store = await openStore(path, ["sessions"]);
+ * const out: string[] = [];
+ * const io = {
+ *   stdin: ReadableStream.from([new TextEncoder().encode('{"n":{"$bigint":"1"}}')]),
+ *   out: (text: string) => Promise.resolve(void out.push(text)),
+ *   err: (_text: string) => Promise.resolve(),
+ *   errIsTerminal: false,
+ * };
+ * assert.equal(await setCommand(store, io, "42"), 0);
+ * assert.deepEqual(await store.storage.read("42"), { n: 1n });
+ * ```
+ */
 export async function setCommand(
   store: OpenStore,
   io: CliIo,
@@ -146,7 +235,29 @@ export async function setCommand(
   return 0;
 }
 
-/** `delete KEY`: exit 1 if there is no such session. */
+/**
+ * `delete KEY`: exit 1 if there is no such session.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openStore } from "./open_store.ts";
+ * import { deleteCommand } from "./session_commands.ts";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".kv" });
+ * using store = await openStore(path, ["sessions"]);
+ * const out: string[] = [];
+ * const io = {
+ *   stdin: ReadableStream.from([new TextEncoder().encode("")]),
+ *   out: (text: string) => Promise.resolve(void out.push(text)),
+ *   err: (_text: string) => Promise.resolve(),
+ *   errIsTerminal: false,
+ * };
+ * await store.storage.write("42", 1);
+ * assert.equal(await deleteCommand(store, io, "42"), 0);
+ * assert.equal(await deleteCommand(store, io, "42"), 1);
+ * ```
+ */
 export async function deleteCommand(
   store: OpenStore,
   io: CliIo,

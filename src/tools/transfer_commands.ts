@@ -14,7 +14,29 @@ import { Progress } from "./progress.ts";
 
 const FLUSH_BYTES = 65536;
 
-/** `export`: every session as one NDJSON line on stdout. */
+/**
+ * `export`: every session as one NDJSON line on stdout.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openStore } from "./open_store.ts";
+ * import { exportCommand } from "./transfer_commands.ts";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".kv" });
+ * using store = await openStore(path, ["sessions"]);
+ * const out: string[] = [];
+ * const io = {
+ *   stdin: ReadableStream.from([new TextEncoder().encode("")]),
+ *   out: (text: string) => Promise.resolve(void out.push(text)),
+ *   err: (_text: string) => Promise.resolve(),
+ *   errIsTerminal: false,
+ * };
+ * await store.storage.write("42", new Set([1]));
+ * assert.equal(await exportCommand(store, io), 0);
+ * assert.equal(out.join(""), '{"key":"42","value":{"$set":[1]}}\n');
+ * ```
+ */
 export async function exportCommand(
   store: OpenStore,
   io: CliIo,
@@ -47,7 +69,28 @@ export async function exportCommand(
   return 0;
 }
 
-/** `import`: NDJSON sessions from stdin; existing ones skipped or replaced. */
+/**
+ * `import`: NDJSON sessions from stdin; existing ones skipped or replaced.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openStore } from "./open_store.ts";
+ * import { importCommand } from "./transfer_commands.ts";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".kv" });
+ * using store = await openStore(path, ["sessions"]);
+ * const out: string[] = [];
+ * const io = {
+ *   stdin: ReadableStream.from([new TextEncoder().encode('{"key":"42","value":{"$bigint":"1"}}\n')]),
+ *   out: (text: string) => Promise.resolve(void out.push(text)),
+ *   err: (_text: string) => Promise.resolve(),
+ *   errIsTerminal: false,
+ * };
+ * assert.equal(await importCommand(store, io, false), 0);
+ * assert.equal(await store.storage.read("42"), 1n);
+ * ```
+ */
 export async function importCommand(
   store: OpenStore,
   io: CliIo,

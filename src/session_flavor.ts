@@ -1,3 +1,5 @@
+// This module is browser compatible.
+
 /**
  * Context flavors: the types that add `ctx.session` to a grammY context.
  *

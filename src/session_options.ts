@@ -1,3 +1,5 @@
+// This module is browser compatible.
+
 /**
  * The options of {@linkcode session} and {@linkcode lazySession}.
  *

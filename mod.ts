@@ -37,6 +37,7 @@ export * from "./src/session.ts";
 export * from "./src/lazy_session.ts";
 export type * from "./src/session_flavor.ts";
 export type * from "./src/session_options.ts";
+export type * from "./src/session_context.ts";
 export type * from "./src/storage_adapter.ts";
 export * from "./src/enhance_storage.ts";
 export * from "./src/memory_session_storage.ts";

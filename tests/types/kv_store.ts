@@ -1,6 +1,6 @@
 // The KV store from the `./kv` entry point, typed against any KV handle of
 // the right shape (Deno.openKv's or @deno/kv's), as a module of its own.
-import { Bot, type Context } from "grammy";
+import type { Bot, Context } from "grammy";
 import { session, type SessionFlavor } from "../../mod.ts";
 import { DenoKvStorage, type KvLike } from "../../kv.ts";
 

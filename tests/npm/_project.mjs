@@ -29,7 +29,6 @@ export const NEIGHBOURS = {
   "@types/node": "^20",
   "bun": "^1",
   "miniflare": "^4",
-  "esbuild": "^0.25",
 };
 
 /** Runs a command, returns its stdout, throws with its output on failure. */

@@ -12,7 +12,6 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import {
   bunBinary,
@@ -87,17 +86,15 @@ for (const file of readdirSync(join(root, "tests", "runtimes"))) {
   }
 }
 // The Worker: one ES module with grammY's web build and our ESM build.
-const esbuild = createRequire(manifestFile)("esbuild");
-esbuild.buildSync({
-  absWorkingDir: project,
-  entryPoints: ["runtimes/worker.mjs"],
-  bundle: true,
-  format: "esm",
-  platform: "browser",
-  conditions: ["workerd", "worker"],
-  outfile: "runtimes/worker.bundle.js",
-  logLevel: "warning",
-});
+// `deno bundle` (esbuild inside Deno) resolves the package through the
+// project's node_modules with browser conditions: the ES module build.
+run("deno", [
+  "bundle",
+  "--quiet",
+  "--platform=browser",
+  "--output=runtimes/worker.bundle.js",
+  "runtimes/worker.mjs",
+], project);
 console.log(
   `prepared ${project} with ${packed.filename} in ${Date.now() - started} ms`,
 );

@@ -1,0 +1,444 @@
+/**
+ * The Deno KV session store: sessions of any size up to a limit, replaced
+ * atomically, with expiry, listing and compare-and-set.
+ *
+ * @module
+ */
+import { serialize } from "node:v8";
+import { checkStorable } from "../_storable.ts";
+import type {
+  CompareAndSetResult,
+  StorageAdapter,
+  Version,
+  VersionedValue,
+} from "../storage_adapter.ts";
+import { deserialiseValue } from "./codec.ts";
+import { registerWriter } from "./commit_extras.ts";
+import { assertKvHandle, type KvKey, type KvLike } from "./kv_like.ts";
+import { encodedKeyLength, type Head, isLive, sessionKeys } from "./layout.ts";
+import type { SessionKeys } from "./layout.ts";
+import { type DenoKvStorageOptions, resolveOptions } from "./options.ts";
+import { listHeads, readChunks } from "./reader.ts";
+import { type Known, KnownStates, readHead } from "./state.ts";
+import {
+  put,
+  refreshIfDue,
+  type RefreshPolicy,
+  type WriteContext,
+} from "./writer.ts";
+
+export type * from "./kv_like.ts";
+export type * from "./options.ts";
+
+/** How often a read starts over when chunks vanish under it. */
+const MAX_READ_ATTEMPTS = 16;
+
+/** What {@linkcode DenoKvStorage.readInfo} tells about a stored session. */
+export interface KvSessionInfo {
+  /** The session key. */
+  key: string;
+  /** Size of the stored session in bytes of V8 serialisation. */
+  bytes: number;
+  /** The deadline (ms since the epoch), `undefined` if it never expires. */
+  expiresAt: number | undefined;
+  /** The number of chunks; 0 for a session stored in its head entry. */
+  chunks: number;
+}
+
+/**
+ * Stores sessions in Deno KV, one head entry per session at
+ * `[...prefix, key]` (default prefix `["sessions"]`).
+ *
+ * - A session that fits one KV value (64 KiB) and has no deadline is stored
+ *   as is, like `@grammyjs/storage-denokv` does, so its data is read and
+ *   updated in place. Reading costs one KV read, writing one commit.
+ * - Larger sessions (up to `maxBytes`, 8 MiB by default) are serialised with
+ *   V8 and split into chunks under the head key. Replacing one is atomic:
+ *   readers see the whole old value or the whole new one, even if the writer
+ *   is killed half-way; chunks of replaced values, and of writers that died,
+ *   are deleted by the next write of the key at the latest.
+ * - With `timeToLive`, every entry gets KV's `expireIn` and the deadline is
+ *   also checked on every read, as KV deletes expired entries late.
+ * - Every outcome is decided by KV: each commit checks the versions it was
+ *   planned on, so several stores (processes, isolates) can share one KV.
+ * - Commits that fail with "database is locked" are retried with backoff.
+ *
+ * @example Storing sessions in Deno KV
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DenoKvStorage } from "../../kv.ts";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * try {
+ *   const storage = new DenoKvStorage<{ count: number }>(kv, {
+ *     timeToLive: 30 * 24 * 60 * 60 * 1000,
+ *   });
+ *   await storage.write("42", { count: 1 });
+ *   assert((await storage.read("42"))?.count === 1);
+ * } finally {
+ *   kv.close();
+ * }
+ * ```
+ *
+ * @typeParam S The type of the session data.
+ */
+export class DenoKvStorage<S> implements StorageAdapter<S> {
+  readonly #kv: KvLike;
+  readonly #prefix: KvKey;
+  readonly #prefixBytes: number;
+  readonly #policy: RefreshPolicy;
+  readonly #write: WriteContext;
+
+  /**
+   * Creates a store over an open KV handle (which it does not close).
+   *
+   * @param kv `await Deno.openKv()`, or `openKv()` from `@deno/kv` on
+   * Node.js. A promise (a forgotten `await`) or anything without the KV
+   * methods throws a `TypeError`.
+   * @param options The key prefix, time to live and size limit.
+   */
+  constructor(kv: KvLike, options: DenoKvStorageOptions = {}) {
+    assertKvHandle(kv);
+    const resolved = resolveOptions(options);
+    this.#kv = kv;
+    this.#prefix = resolved.prefix;
+    this.#prefixBytes = encodedKeyLength(resolved.prefix);
+    this.#policy = resolved;
+    this.#write = {
+      kv,
+      states: new KnownStates(),
+      timeToLive: resolved.timeToLive,
+      maxBytes: resolved.maxBytes,
+    };
+    registerWriter(this, (key, value, expected, extras) => {
+      if (value !== undefined) checkStorable(key, value);
+      return put(this.#write, {
+        keys: this.#keys(key),
+        value,
+        expected,
+        extras,
+      });
+    });
+  }
+
+  /**
+   * Reads a session; `undefined` if there is none or it expired.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DenoKvStorage } from "../../kv.ts";
+   *
+   * const kv = await Deno.openKv(":memory:");
+   * try {
+   *   await kv.set(["sessions", "7"], { legacy: true });
+   *   const storage = new DenoKvStorage<{ legacy: boolean }>(kv);
+   *   assert((await storage.read("7"))?.legacy === true);
+   * } finally {
+   *   kv.close();
+   * }
+   * ```
+   */
+  async read(key: string): Promise<S | undefined> {
+    return (await this.readWithVersion(key)).value;
+  }
+
+  /**
+   * Reads a session with its version (the versionstamp of its head entry),
+   * for a later {@linkcode DenoKvStorage.compareAndSet}. Reads the head
+   * alone, and the chunks if it refers to any.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DenoKvStorage } from "../../kv.ts";
+   *
+   * const kv = await Deno.openKv(":memory:");
+   * try {
+   *   const storage = new DenoKvStorage<number>(kv);
+   *   const { value, version } = await storage.readWithVersion("1");
+   *   assert(value === undefined && version === null);
+   * } finally {
+   *   kv.close();
+   * }
+   * ```
+   */
+  async readWithVersion(key: string): Promise<VersionedValue<S>> {
+    const keys = this.#keys(key);
+    let known = await readHead(this.#kv, keys);
+    for (let attempt = 1;; attempt++) {
+      this.#write.states.set(key, known);
+      const { head } = known;
+      if (!isLive(head, Date.now())) return { value: undefined, version: null };
+      if (head.kind === "inline") {
+        return await this.#refreshed(keys, known, head.value);
+      }
+      if (head.kind !== "chunked") throw new Error("unreachable");
+      const bytes = await readChunks(this.#kv, keys, head);
+      if (bytes !== undefined) {
+        const value = deserialiseValue(key, bytes);
+        return await this.#refreshed(keys, known, value, bytes);
+      }
+      // A chunk vanished: a writer replaced the value (the head changed:
+      // read again), or the stored data is damaged.
+      const again = await readHead(this.#kv, keys);
+      if (again.vs === known.vs) {
+        throw new Error(
+          `Session "${key}" is damaged in Deno KV: a chunk of generation ${head.gen} is missing`,
+        );
+      }
+      if (attempt >= MAX_READ_ATTEMPTS) {
+        throw new Error(
+          `Session "${key}" was replaced ${attempt} times while it was being read`,
+        );
+      }
+      known = again;
+    }
+  }
+
+  /**
+   * Stores a session, replacing what was there.
+   *
+   * @throws {SessionValueError} if the value holds a function, a symbol or
+   * a class instance, is larger than `maxBytes`, or the key is too long for
+   * KV. Nothing was changed.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DenoKvStorage } from "../../kv.ts";
+   *
+   * const kv = await Deno.openKv(":memory:");
+   * try {
+   *   const storage = new DenoKvStorage<Uint8Array>(kv);
+   *   await storage.write("big", new Uint8Array(1024 * 1024)); // 17 chunks
+   *   assert((await storage.read("big"))?.length === 1024 * 1024);
+   * } finally {
+   *   kv.close();
+   * }
+   * ```
+   */
+  async write(key: string, value: S): Promise<void> {
+    checkStorable(key, value);
+    await put(this.#write, {
+      keys: this.#keys(key),
+      value,
+      expected: undefined,
+    });
+  }
+
+  /**
+   * Deletes a session and its chunks.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DenoKvStorage } from "../../kv.ts";
+   *
+   * const kv = await Deno.openKv(":memory:");
+   * try {
+   *   const storage = new DenoKvStorage<number>(kv);
+   *   await storage.write("1", 1);
+   *   await storage.delete("1");
+   *   assert(!(await storage.has("1")));
+   * } finally {
+   *   kv.close();
+   * }
+   * ```
+   */
+  async delete(key: string): Promise<void> {
+    const keys = this.#keys(key);
+    await put(this.#write, { keys, value: undefined, expected: undefined });
+  }
+
+  /**
+   * Writes (or, with `value` `undefined`, deletes) a session only if its
+   * version is still `expected`, the version that
+   * {@linkcode DenoKvStorage.readWithVersion} returned (`null`: still absent).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DenoKvStorage } from "../../kv.ts";
+   *
+   * const kv = await Deno.openKv(":memory:");
+   * try {
+   *   const storage = new DenoKvStorage<number>(kv);
+   *   assert((await storage.compareAndSet("1", null, 1)).ok);
+   *   assert(!(await storage.compareAndSet("1", null, 2)).ok); // written since
+   * } finally {
+   *   kv.close();
+   * }
+   * ```
+   */
+  compareAndSet(
+    key: string,
+    expected: Version,
+    value: S | undefined,
+  ): Promise<CompareAndSetResult> {
+    if (value !== undefined) checkStorable(key, value);
+    return put(this.#write, { keys: this.#keys(key), value, expected });
+  }
+
+  /**
+   * Tells whether a live (not expired) session is stored under `key`.
+   *
+   * @example
+   * ```ts
+   * import { DenoKvStorage } from "../../kv.ts";
+   *
+   * const kv = await Deno.openKv(":memory:");
+   * console.assert(!(await new DenoKvStorage(kv).has("1")));
+   * kv.close();
+   * ```
+   */
+  async has(key: string): Promise<boolean> {
+    const known = await readHead(this.#kv, this.#keys(key));
+    return isLive(known.head, Date.now());
+  }
+
+  /**
+   * Lists the keys of all live sessions, streaming through `kv.list`.
+   *
+   * @example
+   * ```ts
+   * import { DenoKvStorage } from "../../kv.ts";
+   *
+   * const kv = await Deno.openKv(":memory:");
+   * const storage = new DenoKvStorage<number>(kv);
+   * await storage.write("a", 1);
+   * await storage.write("b", 2);
+   * const keys = await Array.fromAsync(storage.readAllKeys());
+   * console.assert(keys.join() === "a,b");
+   * kv.close();
+   * ```
+   */
+  async *readAllKeys(): AsyncGenerator<string, void, undefined> {
+    for await (const [key] of listHeads(this.#kv, this.#prefix)) yield key;
+  }
+
+  /**
+   * Lists the values of all live sessions, streaming through `kv.list`.
+   *
+   * @example
+   * ```ts
+   * import { DenoKvStorage } from "../../kv.ts";
+   *
+   * const kv = await Deno.openKv(":memory:");
+   * const storage = new DenoKvStorage<number>(kv);
+   * await storage.write("a", 1);
+   * console.assert((await Array.fromAsync(storage.readAllValues()))[0] === 1);
+   * kv.close();
+   * ```
+   */
+  async *readAllValues(): AsyncGenerator<S, void, undefined> {
+    for await (const [, value] of this.readAllEntries()) yield value;
+  }
+
+  /**
+   * Lists all live sessions as `[key, value]` pairs, streaming through
+   * `kv.list`.
+   *
+   * @example
+   * ```ts
+   * import { DenoKvStorage } from "../../kv.ts";
+   *
+   * const kv = await Deno.openKv(":memory:");
+   * const storage = new DenoKvStorage<number>(kv);
+   * await storage.write("a", 1);
+   * for await (const [key, value] of storage.readAllEntries()) {
+   *   console.assert(key === "a" && value === 1);
+   * }
+   * kv.close();
+   * ```
+   */
+  async *readAllEntries(): AsyncGenerator<[key: string, value: S], void> {
+    for await (const [key, head] of listHeads(this.#kv, this.#prefix)) {
+      if (head.kind === "inline") yield [key, head.value as S];
+      else {
+        const { value } = await this.readWithVersion(key);
+        if (value !== undefined) yield [key, value];
+      }
+    }
+  }
+
+  /**
+   * Tells how a live session is stored (size, deadline, chunks) without
+   * reading its chunks; `undefined` if there is none.
+   *
+   * @example
+   * ```ts
+   * import { DenoKvStorage } from "../../kv.ts";
+   *
+   * const kv = await Deno.openKv(":memory:");
+   * const storage = new DenoKvStorage<Uint8Array>(kv);
+   * await storage.write("big", new Uint8Array(100_000));
+   * const info = await storage.readInfo("big");
+   * console.assert(info?.chunks === 2 && info.expiresAt === undefined);
+   * kv.close();
+   * ```
+   */
+  async readInfo(key: string): Promise<KvSessionInfo | undefined> {
+    const { head } = await readHead(this.#kv, this.#keys(key));
+    return isLive(head, Date.now()) ? infoOf(key, head) : undefined;
+  }
+
+  /**
+   * Lists {@linkcode DenoKvStorage.readInfo} of every live session, in key
+   * order, without reading any chunk.
+   *
+   * @example
+   * ```ts
+   * import { DenoKvStorage } from "../../kv.ts";
+   *
+   * const kv = await Deno.openKv(":memory:");
+   * const storage = new DenoKvStorage<string>(kv);
+   * await storage.write("a", "hello");
+   * for await (const info of storage.readAllInfo()) {
+   *   console.assert(info.key === "a" && info.chunks === 0);
+   * }
+   * kv.close();
+   * ```
+   */
+  async *readAllInfo(): AsyncGenerator<KvSessionInfo, void, undefined> {
+    for await (const [key, head] of listHeads(this.#kv, this.#prefix)) {
+      yield infoOf(key, head);
+    }
+  }
+
+  async #refreshed(
+    keys: SessionKeys,
+    known: Known,
+    value: unknown,
+    bytes?: Uint8Array,
+  ): Promise<VersionedValue<S>> {
+    const ctx = this.#write;
+    const version = await refreshIfDue(
+      ctx,
+      this.#policy,
+      keys,
+      known,
+      value,
+      bytes,
+    );
+    return { value: value as S, version };
+  }
+
+  #keys(key: string): SessionKeys {
+    return sessionKeys(this.#prefix, this.#prefixBytes, key);
+  }
+}
+
+function infoOf(key: string, head: Head): KvSessionInfo {
+  if (head.kind === "chunked") {
+    return {
+      key,
+      bytes: head.bytes,
+      expiresAt: head.expires,
+      chunks: head.count,
+    };
+  }
+  const value = head.kind === "inline" ? head.value : undefined;
+  const expiresAt = head.kind === "inline" ? head.expires : undefined;
+  return { key, bytes: serialize(value).byteLength, expiresAt, chunks: 0 };
+}

@@ -1,6 +1,6 @@
 // The five defects of issue 10, each reproduced with two instances on one
 // KV (two DenoKvStorage objects on one handle, as two isolates would be).
-import { Bot, type Context } from "grammy";
+import type { Bot, Context } from "grammy";
 import {
   DenoKvStorage,
   type KvLike,

@@ -110,9 +110,9 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
       timeToLive: resolved.timeToLive,
       maxBytes: resolved.maxBytes,
     };
-    registerWriter(this, (key, value, expected, extras) => {
+    registerWriter(this, async (key, value, expected, extras) => {
       if (value !== undefined) checkStorable(key, value);
-      return put(this.#write, {
+      return await put(this.#write, {
         keys: this.#keys(key),
         value,
         expected,
@@ -271,13 +271,13 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * }
    * ```
    */
-  compareAndSet(
+  async compareAndSet(
     key: string,
     expected: Version,
     value: S | undefined,
   ): Promise<CompareAndSetResult> {
     if (value !== undefined) checkStorable(key, value);
-    return put(this.#write, { keys: this.#keys(key), value, expected });
+    return await put(this.#write, { keys: this.#keys(key), value, expected });
   }
 
   /**

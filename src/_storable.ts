@@ -42,10 +42,16 @@ export function checkStorable(key: string, value: unknown): void {
   const seen = new Set<object>();
   const visit = (inner: unknown, path: string): void => {
     if (typeof inner === "function") {
-      throw new SessionValueError(key, `${path} is a function, which cannot be stored`);
+      throw new SessionValueError(
+        key,
+        `${path} is a function, which cannot be stored`,
+      );
     }
     if (typeof inner === "symbol") {
-      throw new SessionValueError(key, `${path} is a symbol, which cannot be stored`);
+      throw new SessionValueError(
+        key,
+        `${path} is a symbol, which cannot be stored`,
+      );
     }
     if (typeof inner !== "object" || inner === null || seen.has(inner)) return;
     seen.add(inner);

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { serialize } from "node:v8";
 import { checkStorable } from "../_storable.ts";
 import type {
   CompareAndSetResult,
@@ -12,14 +11,22 @@ import type {
   Version,
   VersionedValue,
 } from "../storage_adapter.ts";
-import { deserialiseValue } from "./codec.ts";
 import { registerWriter } from "./commit_extras.ts";
 import { assertKvHandle, type KvKey, type KvLike } from "./kv_like.ts";
-import { encodedKeyLength, type Head, isLive, sessionKeys } from "./layout.ts";
-import type { SessionKeys } from "./layout.ts";
+import {
+  encodedKeyLength,
+  isLive,
+  type SessionKeys,
+  sessionKeys,
+} from "./layout.ts";
 import { type DenoKvStorageOptions, resolveOptions } from "./options.ts";
-import { listHeads, readChunks } from "./reader.ts";
-import { type Known, KnownStates, readHead } from "./state.ts";
+import {
+  infoOf,
+  type KvSessionInfo,
+  listHeads,
+  readSession,
+} from "./reader.ts";
+import { KnownStates, readHead } from "./state.ts";
 import {
   put,
   refreshIfDue,
@@ -27,23 +34,15 @@ import {
   type WriteContext,
 } from "./writer.ts";
 
-export type * from "./kv_like.ts";
-export type * from "./options.ts";
-
-/** How often a read starts over when chunks vanish under it. */
-const MAX_READ_ATTEMPTS = 16;
-
-/** What {@linkcode DenoKvStorage.readInfo} tells about a stored session. */
-export interface KvSessionInfo {
-  /** The session key. */
-  key: string;
-  /** Size of the stored session in bytes of V8 serialisation. */
-  bytes: number;
-  /** The deadline (ms since the epoch), `undefined` if it never expires. */
-  expiresAt: number | undefined;
-  /** The number of chunks; 0 for a session stored in its head entry. */
-  chunks: number;
-}
+export type {
+  KvAtomicLike,
+  KvEntryLike,
+  KvKey,
+  KvKeyPart,
+  KvLike,
+} from "./kv_like.ts";
+export type { DenoKvStorageOptions } from "./options.ts";
+export type { KvSessionInfo } from "./reader.ts";
 
 /**
  * Stores sessions in Deno KV, one head entry per session at
@@ -60,8 +59,8 @@ export interface KvSessionInfo {
  * - With `timeToLive`, every entry gets KV's `expireIn` and the deadline is
  *   also checked on every read, as KV deletes expired entries late.
  * - Every outcome is decided by KV: each commit checks the versions it was
- *   planned on, so several stores (processes, isolates) can share one KV.
- * - Commits that fail with "database is locked" are retried with backoff.
+ *   planned on, so any number of stores (processes, isolates) can share one
+ *   KV. Commits that fail with "database is locked" are retried.
  *
  * @example Storing sessions in Deno KV
  * ```ts
@@ -69,15 +68,12 @@ export interface KvSessionInfo {
  * import { DenoKvStorage } from "../../kv.ts";
  *
  * const kv = await Deno.openKv(":memory:");
- * try {
- *   const storage = new DenoKvStorage<{ count: number }>(kv, {
- *     timeToLive: 30 * 24 * 60 * 60 * 1000,
- *   });
- *   await storage.write("42", { count: 1 });
- *   assert((await storage.read("42"))?.count === 1);
- * } finally {
- *   kv.close();
- * }
+ * const storage = new DenoKvStorage<{ count: number }>(kv, {
+ *   timeToLive: 30 * 24 * 60 * 60 * 1000,
+ * });
+ * await storage.write("42", { count: 1 });
+ * assert((await storage.read("42"))?.count === 1);
+ * kv.close();
  * ```
  *
  * @typeParam S The type of the session data.
@@ -112,12 +108,8 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     };
     registerWriter(this, async (key, value, expected, extras) => {
       if (value !== undefined) checkStorable(key, value);
-      return await put(this.#write, {
-        keys: this.#keys(key),
-        value,
-        expected,
-        extras,
-      });
+      const keys = this.#keys(key);
+      return await put(this.#write, { keys, value, expected, extras });
     });
   }
 
@@ -126,17 +118,13 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
    * import { DenoKvStorage } from "../../kv.ts";
    *
    * const kv = await Deno.openKv(":memory:");
-   * try {
-   *   await kv.set(["sessions", "7"], { legacy: true });
-   *   const storage = new DenoKvStorage<{ legacy: boolean }>(kv);
-   *   assert((await storage.read("7"))?.legacy === true);
-   * } finally {
-   *   kv.close();
-   * }
+   * await kv.set(["sessions", "7"], { legacy: true }); // storage-denokv data
+   * const storage = new DenoKvStorage<{ legacy: boolean }>(kv);
+   * console.assert((await storage.read("7"))?.legacy === true);
+   * kv.close();
    * ```
    */
   async read(key: string): Promise<S | undefined> {
@@ -150,50 +138,28 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
    * import { DenoKvStorage } from "../../kv.ts";
    *
    * const kv = await Deno.openKv(":memory:");
-   * try {
-   *   const storage = new DenoKvStorage<number>(kv);
-   *   const { value, version } = await storage.readWithVersion("1");
-   *   assert(value === undefined && version === null);
-   * } finally {
-   *   kv.close();
-   * }
+   * const { value, version } = await new DenoKvStorage(kv).readWithVersion("1");
+   * console.assert(value === undefined && version === null);
+   * kv.close();
    * ```
    */
   async readWithVersion(key: string): Promise<VersionedValue<S>> {
     const keys = this.#keys(key);
-    let known = await readHead(this.#kv, keys);
-    for (let attempt = 1;; attempt++) {
-      this.#write.states.set(key, known);
-      const { head } = known;
-      if (!isLive(head, Date.now())) return { value: undefined, version: null };
-      if (head.kind === "inline") {
-        return await this.#refreshed(keys, known, head.value);
-      }
-      if (head.kind !== "chunked") throw new Error("unreachable");
-      const bytes = await readChunks(this.#kv, keys, head);
-      if (bytes !== undefined) {
-        const value = deserialiseValue(key, bytes);
-        return await this.#refreshed(keys, known, value, bytes);
-      }
-      // A chunk vanished: a writer replaced the value (the head changed:
-      // read again), or the stored data is damaged.
-      const again = await readHead(this.#kv, keys);
-      if (again.vs === known.vs) {
-        throw new Error(
-          `Session "${key}" is damaged in Deno KV: a chunk of generation ${head.gen} is missing`,
-        );
-      }
-      if (attempt >= MAX_READ_ATTEMPTS) {
-        throw new Error(
-          `Session "${key}" was replaced ${attempt} times while it was being read`,
-        );
-      }
-      known = again;
-    }
+    const states = this.#write.states;
+    const read = await readSession(this.#kv, keys, (k) => states.set(key, k));
+    if (read.value === undefined) return { value: undefined, version: null };
+    const version = await refreshIfDue(
+      this.#write,
+      this.#policy,
+      keys,
+      read.known,
+      read.value,
+      read.bytes,
+    );
+    return { value: read.value as S, version };
   }
 
   /**
@@ -205,26 +171,19 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
    * import { DenoKvStorage } from "../../kv.ts";
    *
    * const kv = await Deno.openKv(":memory:");
-   * try {
-   *   const storage = new DenoKvStorage<Uint8Array>(kv);
-   *   await storage.write("big", new Uint8Array(1024 * 1024)); // 17 chunks
-   *   assert((await storage.read("big"))?.length === 1024 * 1024);
-   * } finally {
-   *   kv.close();
-   * }
+   * const storage = new DenoKvStorage<Uint8Array>(kv);
+   * await storage.write("big", new Uint8Array(1024 * 1024)); // 17 chunks
+   * console.assert((await storage.read("big"))?.length === 1024 * 1024);
+   * kv.close();
    * ```
    */
   async write(key: string, value: S): Promise<void> {
     checkStorable(key, value);
-    await put(this.#write, {
-      keys: this.#keys(key),
-      value,
-      expected: undefined,
-    });
+    const keys = this.#keys(key);
+    await put(this.#write, { keys, value, expected: undefined });
   }
 
   /**
@@ -232,18 +191,14 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
    * import { DenoKvStorage } from "../../kv.ts";
    *
    * const kv = await Deno.openKv(":memory:");
-   * try {
-   *   const storage = new DenoKvStorage<number>(kv);
-   *   await storage.write("1", 1);
-   *   await storage.delete("1");
-   *   assert(!(await storage.has("1")));
-   * } finally {
-   *   kv.close();
-   * }
+   * const storage = new DenoKvStorage<number>(kv);
+   * await storage.write("1", 1);
+   * await storage.delete("1");
+   * console.assert(!(await storage.has("1")));
+   * kv.close();
    * ```
    */
   async delete(key: string): Promise<void> {
@@ -258,17 +213,13 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
    * import { DenoKvStorage } from "../../kv.ts";
    *
    * const kv = await Deno.openKv(":memory:");
-   * try {
-   *   const storage = new DenoKvStorage<number>(kv);
-   *   assert((await storage.compareAndSet("1", null, 1)).ok);
-   *   assert(!(await storage.compareAndSet("1", null, 2)).ok); // written since
-   * } finally {
-   *   kv.close();
-   * }
+   * const storage = new DenoKvStorage<number>(kv);
+   * console.assert((await storage.compareAndSet("1", null, 1)).ok);
+   * console.assert(!(await storage.compareAndSet("1", null, 2)).ok);
+   * kv.close();
    * ```
    */
   async compareAndSet(
@@ -406,39 +357,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     }
   }
 
-  async #refreshed(
-    keys: SessionKeys,
-    known: Known,
-    value: unknown,
-    bytes?: Uint8Array,
-  ): Promise<VersionedValue<S>> {
-    const ctx = this.#write;
-    const version = await refreshIfDue(
-      ctx,
-      this.#policy,
-      keys,
-      known,
-      value,
-      bytes,
-    );
-    return { value: value as S, version };
-  }
-
   #keys(key: string): SessionKeys {
     return sessionKeys(this.#prefix, this.#prefixBytes, key);
   }
-}
-
-function infoOf(key: string, head: Head): KvSessionInfo {
-  if (head.kind === "chunked") {
-    return {
-      key,
-      bytes: head.bytes,
-      expiresAt: head.expires,
-      chunks: head.count,
-    };
-  }
-  const value = head.kind === "inline" ? head.value : undefined;
-  const expiresAt = head.kind === "inline" ? head.expires : undefined;
-  return { key, bytes: serialize(value).byteLength, expiresAt, chunks: 0 };
 }

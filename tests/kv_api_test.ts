@@ -86,7 +86,7 @@ Deno.test("class instances are refused at write time", async () => {
         write,
         (e: unknown) =>
           e instanceof SessionValueError && e.key === "k" &&
-          /value(\.nested\.0\.cart)? is an instance of class Cart/.test(
+          /Cart/.test(
             e.message,
           ),
       );

@@ -149,6 +149,30 @@ Deno.test("defect 3: a plain write that resolves is stored", async () => {
   });
 });
 
+Deno.test("defect 3: a write survives a refresh that reclaims its chunks", async () => {
+  const clock = fakeTime();
+  try {
+    await withKv(async (kv) => {
+      const day = 24 * 60 * 60 * 1000;
+      const { kv: paused, arm } = pausing(kv);
+      const a = new DenoKvStorage<Uint8Array>(paused, { timeToLive: day });
+      await a.write("k", new Uint8Array(10).fill(1));
+      clock.tick(day * 0.75); // a refresh on read is due
+      arm(async () => {
+        // Another store only reads: its refresh reclaims a's chunks.
+        const c = new DenoKvStorage<Uint8Array>(kv, { timeToLive: day });
+        assertEquals((await c.read("k"))?.byteLength, 10);
+      });
+      const mine = new Uint8Array(MiB + 5).fill(3);
+      await a.write("k", mine);
+      const stored = await new DenoKvStorage<Uint8Array>(kv).read("k");
+      assertEquals(stored?.byteLength, mine.byteLength);
+    });
+  } finally {
+    clock.uninstall();
+  }
+});
+
 Deno.test("defect 4: typed arrays read from a chunked session are exact", async (t) => {
   await withKv(async (kv) => {
     const a = new DenoKvStorage<{ small: Uint8Array; big?: Uint8Array }>(kv);

@@ -13,31 +13,20 @@ import { type Seen, SeenPool } from "./_seen.ts";
 import {
   ARRAY,
   arrayIndex,
-  BOXED,
-  BUFFER,
-  DATE,
-  ERROR,
   isDense,
   kindOf,
-  KV_U64,
-  MAP,
-  mapSegment,
   MAX_DEPTH,
-  pathSegment,
   PLAIN,
   primitiveRefusal,
-  REGEXP,
-  SET,
   TOO_DEEP,
-  Unstorable,
-  VIEW,
-} from "./_storable.ts";
+} from "./_value_kind.ts";
+import { pathSegment, Unstorable } from "./_value_path.ts";
+import { cloneBuiltIn } from "./_clone_builtins.ts";
 
 const getPrototypeOf = Object.getPrototypeOf;
 const objectPrototype = Object.prototype;
 const arrayPrototype = Array.prototype;
 const isArray = Array.isArray;
-const hasOwn = Object.hasOwn;
 
 const pool = new SeenPool();
 
@@ -138,7 +127,13 @@ function cloneObject(value: object, seen: Seen, depth: number): unknown {
   if (proto === arrayPrototype && isArray(value)) {
     return cloneArray(value, seen, depth + 1);
   }
-  return cloneKind(value, kindOf(value), seen, depth + 1);
+  const kind = kindOf(value);
+  // Plain objects and arrays from another realm are data too.
+  if (kind === PLAIN) {
+    return clonePlain(value as Record<string, unknown>, seen, depth + 1);
+  }
+  if (kind === ARRAY) return cloneArray(value as unknown[], seen, depth + 1);
+  return cloneBuiltIn(value, kind, seen, depth + 1, cloneValue);
 }
 
 function clonePlain(
@@ -235,153 +230,4 @@ function defineData(target: object, key: string, value: unknown): void {
     enumerable: true,
     configurable: true,
   });
-}
-
-function cloneKind(
-  value: object,
-  kind: number,
-  seen: Seen,
-  depth: number,
-): unknown {
-  switch (kind) {
-    case PLAIN: // from another realm
-      return clonePlain(value as Record<string, unknown>, seen, depth);
-    case ARRAY:
-      return cloneArray(value as unknown[], seen, depth);
-    case MAP:
-      return cloneMap(value as Map<unknown, unknown>, seen, depth);
-    case SET:
-      return cloneSet(value as Set<unknown>, seen, depth);
-    case ERROR:
-      return cloneError(value as Error, seen, depth);
-    case BUFFER:
-      return cloneBuffer(value as ArrayBuffer, seen);
-    case VIEW:
-      return cloneView(value as ArrayBufferView, seen);
-  }
-  let copy: object;
-  if (kind === DATE) copy = new Date((value as Date).getTime());
-  else if (kind === REGEXP) {
-    copy = new RegExp((value as RegExp).source, (value as RegExp).flags);
-  } else if (kind === BOXED) {
-    copy = Object(getPrototypeOf(value).valueOf.call(value));
-  } else if (kind === KV_U64) {
-    const type = getPrototypeOf(value).constructor as new (
-      value: bigint,
-    ) => object;
-    copy = new type((value as { value: bigint }).value);
-  } else {
-    throw new Error(`Unknown kind ${kind}`);
-  }
-  seen.set(value, copy);
-  return copy;
-}
-
-function cloneMap(
-  value: Map<unknown, unknown>,
-  seen: Seen,
-  depth: number,
-): unknown {
-  const copy = new Map<unknown, unknown>();
-  seen.set(value, copy);
-  let index = 0;
-  let inKey = true;
-  let key: unknown;
-  try {
-    for (const [k, v] of value) {
-      key = k;
-      inKey = true;
-      const clonedKey = cloneValue(k, seen, depth);
-      inKey = false;
-      copy.set(clonedKey, cloneValue(v, seen, depth));
-      index++;
-    }
-  } catch (error) {
-    if (error instanceof Unstorable) {
-      error.segments.push(mapSegment(inKey, key, index));
-    }
-    throw error;
-  }
-  return copy;
-}
-
-function cloneSet(value: Set<unknown>, seen: Seen, depth: number): unknown {
-  const copy = new Set<unknown>();
-  seen.set(value, copy);
-  let index = 0;
-  try {
-    for (const item of value) {
-      copy.add(cloneValue(item, seen, depth));
-      index++;
-    }
-  } catch (error) {
-    if (error instanceof Unstorable) {
-      error.segments.push(`.values()[${index}]`);
-    }
-    throw error;
-  }
-  return copy;
-}
-
-// A plain error of a built-in type: its message, stack and cause, as V8
-// serialisation keeps them (own enumerable properties were refused).
-function cloneError(value: Error, seen: Seen, depth: number): Error {
-  const type = getPrototypeOf(value).constructor as ErrorConstructor;
-  const copy = new type();
-  seen.set(value, copy);
-  for (const name of ["message", "stack"] as const) {
-    if (hasOwn(value, name)) defineHidden(copy, name, value[name]);
-    else delete copy[name];
-  }
-  if (hasOwn(value, "cause")) {
-    try {
-      defineHidden(copy, "cause", cloneValue(value.cause, seen, depth));
-    } catch (error) {
-      if (error instanceof Unstorable) error.segments.push(".cause");
-      throw error;
-    }
-  }
-  return copy;
-}
-
-function defineHidden(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, {
-    value,
-    writable: true,
-    enumerable: false,
-    configurable: true,
-  });
-}
-
-function cloneBuffer(value: ArrayBuffer, seen: Seen): ArrayBuffer {
-  // structuredClone keeps a resizable buffer's maximum length.
-  const copy = value.resizable ? structuredClone(value) : value.slice(0);
-  seen.set(value, copy);
-  return copy;
-}
-
-type ViewConstructor = new (
-  buffer: ArrayBuffer,
-  byteOffset: number,
-  length: number,
-) => ArrayBufferView;
-
-function cloneView(value: ArrayBufferView, seen: Seen): unknown {
-  // kindOf refused views over shared memory.
-  const buffer = value.buffer as ArrayBuffer;
-  let copy: ArrayBufferView;
-  if (buffer.resizable) {
-    // Whether the view tracks the buffer's length is known only inside V8.
-    copy = structuredClone(value);
-  } else {
-    const copiedBuffer = (seen.get(buffer) as ArrayBuffer | undefined) ??
-      cloneBuffer(buffer, seen);
-    const type = getPrototypeOf(value).constructor as ViewConstructor;
-    const length = value instanceof DataView
-      ? value.byteLength
-      : (value as unknown as { length: number }).length;
-    copy = new type(copiedBuffer, value.byteOffset, length);
-  }
-  seen.set(value, copy);
-  return copy;
 }

@@ -49,7 +49,7 @@ import {
   REGEXP,
   SET,
   VIEW,
-} from "./_storable.ts";
+} from "./_value_kind.ts";
 
 /** Thrown inside the walk for something it cannot encode faithfully. */
 const UNENCODABLE: unique symbol = Symbol("unencodable");

@@ -515,6 +515,12 @@ function randomValue(
         if (random() < 0.15) array.length++; // a hole
         else array.push(randomValue(random, depth - 1, pool));
       }
+      if (random() < 0.15) {
+        // Indexed by a user id: a sparse array.
+        array[100_000 + Math.floor(random() * 100_000)] = randomPrimitive(
+          random,
+        );
+      }
       value = array;
       break;
     }
@@ -583,9 +589,18 @@ function mutate(value: unknown, random: Random): boolean {
     if (choice < 0.5 || target.size === 0) target.add(unique);
     else target.delete([...target][0]);
   } else if (Array.isArray(target)) {
-    if (choice < 0.3 || target.length === 0) target.push(unique);
-    else if (choice < 0.6) target.length--;
-    else target[Math.floor(random() * target.length)] = unique;
+    const present = Object.keys(target).filter((key) => /^\d+$/.test(key));
+    if (choice < 0.25 || target.length === 0) target.push(unique);
+    else if (choice < 0.45) target.length--;
+    else if (choice < 0.55) target[100_000 + present.length] = unique;
+    else if (choice < 0.7 && present.length > 0) {
+      // Hidden elements are not stored: the array now has a hole there.
+      Object.defineProperty(target, pick(random, present), {
+        enumerable: false,
+      });
+    } else if (choice < 0.8) {
+      (target as unknown as Record<string, unknown>)[unique] = 1;
+    } else target[Math.floor(random() * target.length)] = unique;
   } else {
     const object = target as Record<string, unknown>;
     const keys = Object.keys(object);

@@ -199,3 +199,26 @@ Deno.test("Session values: class instances", async (t) => {
     assertEquals(storage.has("1"), false);
   });
 });
+
+interface Note {
+  text?: string;
+}
+
+Deno.test("Session values: huge strings", async (t) => {
+  await t.step(
+    "stores and sees changes at the end of an 8 MB string",
+    async () => {
+      const storage = new MemorySessionStorage<Note>();
+      const bot = createBot<Context & SessionFlavor<Note>>();
+      bot.use(session({ initial: (): Note => ({}), storage }));
+      const big = "x".repeat(8 * 1024 * 1024);
+      bot.command("set", (ctx) => void (ctx.session.text = big));
+      bot.command("touch", (ctx) => void (ctx.session.text += "!"));
+      bot.command("read", (ctx) => void ctx.session.text?.length);
+      await bot.handleUpdate(message(1, "/set"));
+      await bot.handleUpdate(message(1, "/read"));
+      await bot.handleUpdate(message(1, "/touch"));
+      assertEquals(storage.read("1")!.text, big + "!");
+    },
+  );
+});

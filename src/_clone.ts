@@ -8,7 +8,6 @@
 // several times faster than a trip through the V8 serialiser (see
 // `bench/_util_bench.ts`).
 
-import { SessionValueError } from "./errors.ts";
 import { type Seen, SeenPool } from "./_seen.ts";
 import {
   ARRAY,
@@ -20,7 +19,7 @@ import {
   primitiveRefusal,
   TOO_DEEP,
 } from "./_value_kind.ts";
-import { pathSegment, Unstorable } from "./_value_path.ts";
+import { pathSegment, Unstorable, valueError } from "./_value_path.ts";
 import { cloneBuiltIn } from "./_clone_builtins.ts";
 
 const getPrototypeOf = Object.getPrototypeOf;
@@ -62,10 +61,7 @@ export function deepClone<T>(value: T, root = "value"): T {
     return run(value);
   } catch (error) {
     if (!(error instanceof Unstorable)) throw error;
-    const message = error.describe(root);
-    throw error.cause === undefined
-      ? new TypeError(message)
-      : new TypeError(message, { cause: error.cause });
+    throw new TypeError(error.describe(root));
   }
 }
 
@@ -83,11 +79,7 @@ export function copyStorable<T>(key: string, value: T): T {
   try {
     return run(value);
   } catch (error) {
-    if (!(error instanceof Unstorable)) throw error;
-    const options = error.cause === undefined
-      ? undefined
-      : { cause: error.cause };
-    throw new SessionValueError(key, error.describe("session"), options);
+    throw valueError(key, error);
   }
 }
 

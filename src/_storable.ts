@@ -38,7 +38,12 @@ import {
   SET,
   TOO_DEEP,
 } from "./_value_kind.ts";
-import { mapSegment, pathSegment, Unstorable } from "./_value_path.ts";
+import {
+  mapSegment,
+  pathSegment,
+  Unstorable,
+  valueError,
+} from "./_value_path.ts";
 
 const hasOwn = Object.hasOwn;
 
@@ -79,14 +84,7 @@ export function checkStorable(key: string, value: unknown): void {
   try {
     checkObject(value, seen, 0);
   } catch (error) {
-    if (error instanceof Unstorable) {
-      throw new SessionValueError(
-        key,
-        error.describe("session"),
-        error.cause === undefined ? undefined : { cause: error.cause },
-      );
-    }
-    throw error;
+    throw valueError(key, error);
   } finally {
     pool.release(seen);
   }

@@ -2,6 +2,8 @@
 // error the walks throw, and path segments written as code would write them
 // (`session.cart.items[3]`, `.get("k")`).
 
+import { SessionValueError } from "./errors.ts";
+
 const identifier = /^[A-Za-z_$][\w$]*$/;
 
 /**
@@ -12,11 +14,8 @@ export class Unstorable {
   /** Path segments from the bad part up to the root. */
   readonly segments: string[] = [];
 
-  /**
-   * @param reason What the part is, as the rest of a sentence ("is a ...").
-   * @param cause The error behind it, if any.
-   */
-  constructor(readonly reason: string, readonly cause?: unknown) {}
+  /** @param reason What the part is, as the rest of a sentence ("is a ..."). */
+  constructor(readonly reason: string) {}
 
   /** "root.path.to[3] is ...", with very long paths shortened. */
   describe(root: string): string {
@@ -59,4 +58,21 @@ export function mapSegment(
     default:
       return key === null ? ".get(null)" : `.values()[${index}]`;
   }
+}
+
+/**
+ * The `SessionValueError` for what a walk over the value of session `key`
+ * threw: a part a store cannot keep, or an error from the value itself (a
+ * getter that throws, a proxy trap).
+ */
+export function valueError(key: string, error: unknown): SessionValueError {
+  if (error instanceof Unstorable) {
+    return new SessionValueError(key, error.describe("session"));
+  }
+  const what = error instanceof Error
+    ? `${error.name}: ${error.message}`
+    : String(error);
+  return new SessionValueError(key, `reading the session threw ${what}`, {
+    cause: error,
+  });
 }

@@ -198,6 +198,18 @@ Deno.test("checkStorable", async (t) => {
     }
   });
 
+  await t.step("reports a getter that throws as a SessionValueError", () => {
+    const value = {
+      get broken(): never {
+        throw new TypeError("no");
+      },
+    };
+    assertStrictEquals(
+      refusal(value),
+      "reading the session threw TypeError: no",
+    );
+  });
+
   await t.step("works again after a refusal", () => {
     refusal({ a: new Item("x") });
     checkStorable("42", { a: { b: 1 } });

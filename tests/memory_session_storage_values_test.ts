@@ -52,6 +52,25 @@ Deno.test("MemorySessionStorage refuses what it cannot keep", async (t) => {
     assertEquals(storage.readWithVersion("7"), { value: { n: 1 }, version });
   });
 
+  await t.step("reports a getter that throws and keeps the old value", () => {
+    const storage = new MemorySessionStorage<unknown>();
+    storage.write("7", { n: 1 });
+    const cause = new Error("not today");
+    const error = assertThrowsValue(() =>
+      storage.write("7", {
+        get n(): number {
+          throw cause;
+        },
+      })
+    );
+    assertEquals(
+      error.message,
+      'Cannot store session "7": reading the session threw Error: not today',
+    );
+    assertStrictEquals(error.cause, cause);
+    assertEquals(storage.read("7"), { n: 1 });
+  });
+
   await t.step("keeps sparse arrays with their holes and length", () => {
     const storage = new MemorySessionStorage<{ seen: number[] }>();
     const seen: number[] = [];

@@ -110,6 +110,31 @@ Deno.test("deepClone", async (t) => {
     assertClonesLikeStructuredClone(sparse);
   });
 
+  await t.step("copies arrays indexed by user ids in what they hold", () => {
+    // Walking every index up to length would take minutes.
+    const lastSeen: number[] & { note?: string } = [];
+    lastSeen[1_000_000_007] = 2;
+    lastSeen[98_765_432] = 1;
+    lastSeen[5] = 0;
+    lastSeen.length = 4_000_000_000;
+    lastSeen.note = "kept";
+    const copy = deepClone(lastSeen);
+    assert(copy !== lastSeen);
+    assertStrictEquals(copy.length, 4_000_000_000);
+    assertEquals(Object.keys(copy), ["5", "98765432", "1000000007", "note"]);
+    assertEquals(Object.values(copy), [0, 1, 2, "kept"]);
+  });
+
+  await t.step("turns hidden elements into holes, as V8 stores them", () => {
+    const value: number[] & { x?: number } = [1, 2, 3];
+    Object.defineProperty(value, 1, { enumerable: false });
+    value.x = 5;
+    const copy = assertClonesLikeStructuredClone(value) as typeof value;
+    assertStrictEquals(copy.length, 3);
+    assert(!(1 in copy));
+    assertStrictEquals(copy.x, 5);
+  });
+
   await t.step("refuses class instances, naming the class and path", () => {
     class Point {
       constructor(public x: number, public y: number) {}

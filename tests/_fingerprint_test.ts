@@ -123,6 +123,11 @@ const different: [string, () => unknown, () => unknown][] = [
   ],
   ["a hidden element and the element", () => [1, 2], () => hidden()],
   [
+    "an array and it with a hidden element and a named property (defect 6)",
+    () => [1, 2],
+    () => hidden(5),
+  ],
+  [
     "a hidden element with and without a named property",
     () => hidden(),
     () => hidden(5),

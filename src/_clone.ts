@@ -100,8 +100,9 @@ function run<T>(value: T): T {
 
 function cloneValue(value: unknown, seen: Seen, depth: number): unknown {
   if (typeof value !== "object") {
-    const reason = primitiveRefusal(value);
-    if (reason !== undefined) throw new Unstorable(reason);
+    if (typeof value === "function" || typeof value === "symbol") {
+      throw new Unstorable(primitiveRefusal(value)!);
+    }
     return value;
   }
   if (value === null) return null;

@@ -45,13 +45,13 @@ Deno.test("the grammY program compiles against grammY's own plugin", async () =>
   }
 });
 
-Deno.test("the README's enhanceStorage example is the compiled one", async () => {
+Deno.test("the docs' enhanceStorage example is the compiled one", async () => {
   const program = await Deno.readTextFile(
     `${root}tests/types/readme_enhance_storage.ts`,
   );
   const [, body] = program.split("// --- README ---\n");
   assert(body !== undefined, "the marker is there");
-  const readme = await Deno.readTextFile(`${root}README.md`);
+  const page = await Deno.readTextFile(`${root}docs/stores.md`);
   const shown = body.replaceAll('"../../mod.ts"', '"@sessionkit/grammy"');
-  assert(readme.includes("```ts ignore\n" + shown + "```\n"), shown);
+  assert(page.includes("```ts ignore\n" + shown + "```\n"), shown);
 });

@@ -1,5 +1,6 @@
-// The README's `enhanceStorage` example, in a typed bot. tests/types_test.ts
-// checks that the README shows exactly this code (below the marker).
+// The `enhanceStorage` example of docs/stores.md, in a typed bot.
+// tests/types_test.ts checks that the page shows exactly this code (below the
+// marker).
 // --- README ---
 import { Bot, type Context } from "grammy";
 import {

@@ -14,6 +14,7 @@ import { resolveOptions } from "./_options.ts";
 import { attachSession } from "./_context_session.ts";
 import { PropertySession } from "./_property_session.ts";
 import { isPromiseLike } from "./_util.ts";
+import { migrateChatIfNeeded } from "./chat_migration.ts";
 
 /**
  * Session middleware: gives every update the session data of its chat on
@@ -88,6 +89,8 @@ function strictSingleSession<S, C extends SessionContext>(
 ): SessionMiddleware<C & SessionFlavor<S>> {
   const resolved = resolveOptions(options);
   return async (ctx, next) => {
+    const migrating = migrateChatIfNeeded(ctx, [resolved]); // chat_migration.ts
+    if (migrating !== undefined) await migrating;
     const maybeKey = resolved.getSessionKey(ctx);
     const key = isPromiseLike(maybeKey) ? await maybeKey : maybeKey;
     const part = new PropertySession(resolved, ctx, "session", false, ctx);
@@ -126,7 +129,10 @@ function strictMultiSession(
         ),
       ] as const
     );
+  const migrated = parts.map(([, resolved]) => resolved);
   return async (ctx, next) => {
+    const migrating = migrateChatIfNeeded(ctx, migrated); // chat_migration.ts
+    if (migrating !== undefined) await migrating;
     const data = {};
     Object.defineProperty(ctx, "session", {
       value: data,

@@ -58,6 +58,14 @@ export interface SessionOptions<S, C extends SessionContext = SessionContext> {
    * with grammY runner's `sequentialize`.
    */
   sequential?: boolean;
+  /**
+   * Move the session when Telegram turns a group into a supergroup with a
+   * new chat id (default `true`; only with the default key function, and
+   * per part in multi sessions). A session already stored under the new id
+   * is never overwritten. Set it to `false` to keep sessions where they are;
+   * with a custom `getSessionKey`, use `moveSession` in your own handler.
+   */
+  migrateChats?: boolean;
 }
 
 /**

@@ -1,0 +1,315 @@
+/**
+ * Chat migrations: when Telegram turns a group into a supergroup, the chat
+ * gets a new id, and a session keyed by the chat id has to follow it. This
+ * file detects the two service messages (`migrate_to_chat_id` in the old
+ * group, `migrate_from_chat_id` in the new supergroup) and moves sessions
+ * from one key to another without ever overwriting one.
+ *
+ * @module
+ */
+
+import {
+  SessionConflictError,
+  SessionError,
+  SessionStorageError,
+  type StorageOperation,
+} from "./errors.ts";
+import type { SessionContext } from "./session_options.ts";
+import type {
+  CompareAndSetResult,
+  StorageAdapter,
+  VersionedValue,
+} from "./storage_adapter.ts";
+import { fingerprint } from "./_fingerprint.ts";
+import { lockPrefix, sessionLocks } from "./_key_lock.ts";
+
+/** Options of {@linkcode moveSession}. */
+export interface MoveSessionOptions {
+  /**
+   * The context of the update that moves the session. With it, the move
+   * waits for other updates of both keys in this process to finish (and
+   * reuses the session lock this update already holds); without it, no
+   * lock is taken and only compare-and-set guards the move.
+   */
+  ctx?: object;
+}
+
+/**
+ * Moves the session stored under `fromKey` to `toKey`, for bots whose
+ * session keys are not plain chat ids (a custom `getSessionKey`), so the
+ * automatic chat migration does not apply to them. It never overwrites: if
+ * a session is stored under `toKey` already, both stay as they are and it
+ * returns `false` (unless that session is an exact copy left by an
+ * interrupted move: then the move is completed).
+ *
+ * With a compare-and-set storage (`MemorySessionStorage`, `DenoKvStorage`,
+ * and `enhanceStorage` over either), the new key is created only if it is
+ * still absent, and the old key is deleted only if it is unchanged since it
+ * was read; if it changed, the copy is taken back and the move starts over.
+ * The two steps are separate writes: a crash between them leaves a copy
+ * under both keys, never a loss, and the next move of the same keys finishes
+ * the job. Other storages are read, written and deleted in turn.
+ *
+ * @example Moving per-user sessions of a group to its new supergroup
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemorySessionStorage, moveSession } from "../mod.ts";
+ *
+ * const storage = new MemorySessionStorage<{ score: number }>();
+ * storage.write("-4012345:77", { score: 3 });
+ * assert(await moveSession(storage, "-4012345:77", "-1009876543210:77"));
+ * assert(storage.read("-4012345:77") === undefined);
+ * assert(storage.read("-1009876543210:77")?.score === 3);
+ * // Nothing left to move: the second service message changes nothing.
+ * assert(!await moveSession(storage, "-4012345:77", "-1009876543210:77"));
+ * ```
+ *
+ * @param storage The storage holding the session (the one your session
+ * middleware uses, with any prefix already part of the keys).
+ * @param fromKey The key the session is stored under now.
+ * @param toKey The key to move it to.
+ * @param options See {@linkcode MoveSessionOptions}.
+ * @returns `true` if the session is now stored under `toKey` and no longer
+ * under `fromKey`; `false` if nothing was stored under `fromKey`, or a
+ * different session is stored under `toKey` (then both are kept).
+ * @throws {TypeError} for keys that are not strings, equal keys, or a
+ * storage without read, write and delete methods; nothing is changed.
+ * @throws {SessionStorageError} if the storage fails (the message names the
+ * key); the session is then under `fromKey`, or under both keys.
+ */
+export async function moveSession<S>(
+  storage: StorageAdapter<S>,
+  fromKey: string,
+  toKey: string,
+  options: MoveSessionOptions = {},
+): Promise<boolean> {
+  checkInput(storage, fromKey, toKey);
+  const owner = options?.ctx;
+  if (owner === undefined || typeof owner !== "object" || owner === null) {
+    return await move(storage, fromKey, toKey);
+  }
+  return await withLocks(
+    storage,
+    [fromKey, toKey],
+    owner,
+    () => move(storage, fromKey, toKey),
+  );
+}
+
+function checkInput(storage: unknown, from: unknown, to: unknown): void {
+  if (typeof from !== "string") {
+    throw new TypeError(
+      `Cannot move a session: the key to move from must be a string, got ${
+        describe(from)
+      }`,
+    );
+  }
+  if (typeof to !== "string") {
+    throw new TypeError(
+      `Cannot move session "${from}": the key to move to must be a string, got ${
+        describe(to)
+      }`,
+    );
+  }
+  if (from === to) {
+    throw new TypeError(
+      `Cannot move session "${from}" to itself: the two keys are the same`,
+    );
+  }
+  const s = storage as Partial<StorageAdapter<unknown>> | null;
+  if (
+    typeof s !== "object" || s === null || typeof s.read !== "function" ||
+    typeof s.write !== "function" || typeof s.delete !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot move session "${from}": the storage must have read, write and delete methods`,
+    );
+  }
+}
+
+function describe(value: unknown): string {
+  return value === null ? "null" : typeof value;
+}
+
+/** The ids of a group and of the supergroup it became. */
+export interface ChatMigration {
+  from: number;
+  to: number;
+}
+
+interface MigrationMessage {
+  chat?: { id?: unknown };
+  migrate_to_chat_id?: unknown;
+  migrate_from_chat_id?: unknown;
+}
+
+function isChatId(value: unknown): value is number {
+  return Number.isSafeInteger(value) && value !== 0;
+}
+
+/** The migration that the update's service message announces, if any. */
+export function chatMigrationOf(ctx: object): ChatMigration | undefined {
+  const message = (ctx as { message?: MigrationMessage }).message;
+  if (typeof message !== "object" || message === null) return undefined;
+  const to = message.migrate_to_chat_id;
+  const from = message.migrate_from_chat_id;
+  if (to === undefined && from === undefined) return undefined;
+  const chat = message.chat?.id;
+  if (!isChatId(chat)) return undefined;
+  if (to !== undefined) {
+    return isChatId(to) && to !== chat ? { from: chat, to } : undefined;
+  }
+  return isChatId(from) && from !== chat ? { from, to: chat } : undefined;
+}
+
+/**
+ * The default session key (the chat id) with chat migrations on: the
+ * service message in the old group belongs to the new chat's session, so
+ * its handlers see the moved session and write nothing under the old id.
+ */
+export function migratingChatKey(ctx: object): string | undefined {
+  const migration = chatMigrationOf(ctx);
+  return migration === undefined
+    ? (ctx as SessionContext).chatId?.toString()
+    : `${migration.to}`;
+}
+
+/** What the middleware knows about one session (or multi session part). */
+export interface MigrationTarget<S> {
+  storage: StorageAdapter<S>;
+  /** The key prefix if chats migrate automatically, else `undefined`. */
+  migrationPrefix: string | undefined;
+}
+
+/**
+ * Called by the session middleware before it takes the key's lock: if the
+ * update announces a chat migration, moves the session of each part that
+ * migrates automatically, one after another. Gives a promise only then.
+ */
+export function migrateChatIfNeeded(
+  ctx: object,
+  // deno-lint-ignore no-explicit-any
+  targets: readonly MigrationTarget<any>[],
+): Promise<void> | undefined {
+  if (targets.every((target) => target.migrationPrefix === undefined)) {
+    return undefined;
+  }
+  const migration = chatMigrationOf(ctx);
+  if (migration === undefined) return undefined;
+  return (async () => {
+    for (const { storage, migrationPrefix: prefix } of targets) {
+      if (prefix === undefined) continue;
+      const keys = [prefix + migration.from, prefix + migration.to] as const;
+      await withLocks(storage, keys, ctx, () => move(storage, ...keys));
+    }
+  })();
+}
+
+// Takes the per-process locks of `keys` in sorted order (the order the
+// multi session uses too), runs `body`, and gives back the locks it took.
+async function withLocks<T>(
+  storage: object,
+  keys: readonly string[],
+  owner: object,
+  body: () => Promise<T>,
+): Promise<T> {
+  const prefix = lockPrefix(storage);
+  const names = keys.map((key) => prefix + key).sort();
+  const held: string[] = [];
+  try {
+    for (const name of names) {
+      const acquired = sessionLocks.acquire(name, owner);
+      // `false`: held by this update already, or waiting would deadlock.
+      if (acquired === false) continue;
+      if (acquired !== true) await acquired;
+      held.push(name);
+    }
+    return await body();
+  } finally {
+    for (const name of held) sessionLocks.release(name);
+  }
+}
+
+/** How often a move starts over because the old session kept changing. */
+const ATTEMPTS = 5;
+
+async function move<S>(
+  storage: StorageAdapter<S>,
+  from: string,
+  to: string,
+): Promise<boolean> {
+  if (storage.readWithVersion === undefined || !storage.compareAndSet) {
+    return await movePlain(storage, from, to);
+  }
+  const read = (key: string) =>
+    call<VersionedValue<S>>(key, "read", () => storage.readWithVersion!(key));
+  const cas = (key: string, expected: string | null, value: S | undefined) =>
+    call<CompareAndSetResult>(
+      key,
+      value === undefined ? "delete" : "write",
+      () => storage.compareAndSet!(key, expected, value),
+    );
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const source = await read(from);
+    if (source.value === undefined) return false;
+    const target = await read(to);
+    if (target.value !== undefined) {
+      // Never overwrite; but an exact copy is what a move that stopped
+      // between its two steps leaves behind: finish it.
+      if (!sameData(source.value, target.value)) return false;
+      if ((await cas(from, source.version, undefined)).ok) return true;
+      continue; // the old session changed meanwhile: look again
+    }
+    const created = await cas(to, target.version, source.value);
+    if (!created.ok) continue; // created meanwhile: look again
+    if ((await cas(from, source.version, undefined)).ok) return true;
+    // The old session changed after we read it: take the copy back and
+    // start over, unless the copy is in use already (then both stay).
+    if (!(await cas(to, created.version, undefined)).ok) return false;
+  }
+  throw new SessionConflictError(from);
+}
+
+async function movePlain<S>(
+  storage: StorageAdapter<S>,
+  from: string,
+  to: string,
+): Promise<boolean> {
+  const value = await call<S | undefined>(
+    from,
+    "read",
+    () => storage.read(from),
+  );
+  if (value === undefined) return false;
+  const existing = await call<S | undefined>(
+    to,
+    "read",
+    () => storage.read(to),
+  );
+  if (existing === undefined) {
+    await call(to, "write", () => storage.write(to, value));
+  } else if (!sameData(value, existing)) {
+    return false;
+  }
+  await call(from, "delete", () => storage.delete(from));
+  return true;
+}
+
+function sameData(a: unknown, b: unknown): boolean {
+  const print = fingerprint(a);
+  return print !== undefined && print === fingerprint(b);
+}
+
+async function call<T>(
+  key: string,
+  operation: StorageOperation,
+  run: () => T | PromiseLike<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw error instanceof SessionError
+      ? error
+      : new SessionStorageError(key, operation, error);
+  }
+}

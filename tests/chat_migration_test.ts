@@ -1,25 +1,17 @@
 import type { Context } from "grammy";
 import type { Update } from "grammy/types";
-import { DenoKvStorage } from "../kv.ts";
 import {
-  type Enhance,
-  enhanceStorage,
   lazySession,
   type LazySessionFlavor,
-  MemorySessionStorage,
-  moveSession,
   session,
   type SessionFlavor,
   type SessionOptions,
-  SessionStorageError,
   type StorageAdapter,
 } from "../mod.ts";
-import { assertEquals, assertRejects } from "./deps.ts";
-import { createBot, mapStorage } from "./_helpers.ts";
+import { assertEquals, assertThrows } from "./deps.ts";
+import { createBot } from "./_helpers.ts";
+import { type Counter, stores } from "./_stores.ts";
 
-interface Counter {
-  count: number;
-}
 const OLD = -4_012_345; // a basic group
 const NEW = -1_009_876_543_210; // the supergroup it became
 const oldChat = { id: OLD, type: "group", title: "Pizza club" };
@@ -38,34 +30,6 @@ const migrateTo = (): Update => update(oldChat, { migrate_to_chat_id: NEW });
 const migrateFrom = (): Update =>
   update(newChat, { migrate_from_chat_id: OLD });
 const plus = (chat: object): Update => update(chat, { text: "+" });
-
-interface Store {
-  storage: StorageAdapter<Counter>;
-  close(): void;
-}
-const stores: [string, () => Promise<Store>][] = [
-  ["MemorySessionStorage", () =>
-    Promise.resolve({
-      storage: new MemorySessionStorage<Counter>(),
-      close() {},
-    })],
-  ["enhanceStorage over memory", () =>
-    Promise.resolve({
-      storage: enhanceStorage<Counter>({
-        storage: new MemorySessionStorage<Enhance<Counter>>(),
-        millisecondsToLive: 3_600_000,
-      }),
-      close() {},
-    })],
-  ["DenoKvStorage", async () => {
-    const kv = await Deno.openKv(":memory:");
-    return { storage: new DenoKvStorage<Counter>(kv), close: () => kv.close() };
-  }],
-  [
-    "a read/write/delete adapter",
-    () => Promise.resolve({ storage: mapStorage<Counter>(), close() {} }),
-  ],
-];
 
 type Extra = Pick<SessionOptions<Counter>, "migrateChats" | "getSessionKey">;
 interface Kind {
@@ -250,77 +214,15 @@ for (const [storeName, open] of stores) {
           },
         );
       }
-
-      await t.step("moveSession() moves a session between keys", async () => {
-        await storage.write("a", { count: 1 });
-        assertEquals(await moveSession(storage, "a", "b"), true);
-        assertEquals([await storage.read("a"), await storage.read("b")], [
-          undefined,
-          { count: 1 },
-        ]);
-        // Nothing left to move.
-        assertEquals(await moveSession(storage, "a", "b"), false);
-        assertEquals(await storage.read("b"), { count: 1 });
-      });
-
       await t.step(
-        "moveSession() keeps both when the target exists",
-        async () => {
-          await storage.write("a", { count: 1 });
-          await storage.write("b", { count: 5 });
-          assertEquals(await moveSession(storage, "a", "b"), false);
-          assertEquals([await storage.read("a"), await storage.read("b")], [
-            { count: 1 },
-            { count: 5 },
-          ]);
-        },
-      );
-
-      await t.step("moveSession() completes an interrupted move", async () => {
-        // What a crash between creating the copy and deleting the original
-        // leaves behind.
-        await storage.write("a", { count: 3 });
-        await storage.write("b", { count: 3 });
-        assertEquals(await moveSession(storage, "a", "b"), true);
-        assertEquals([await storage.read("a"), await storage.read("b")], [
-          undefined,
-          { count: 3 },
-        ]);
-      });
-
-      await t.step(
-        "moveSession() refuses bad input, changing nothing",
-        async () => {
-          await storage.write("a", { count: 1 });
-          await storage.delete("b");
-          const bad: [unknown, unknown, unknown, RegExp][] = [
-            [storage, 1, "b", /key to move from must be a string, got number/],
-            [
-              storage,
-              "a",
-              null,
-              /"a".*key to move to must be a string, got null/,
-            ],
-            [storage, "a", "a", /Cannot move session "a" to itself/],
-            [
-              { read: 1 },
-              "a",
-              "b",
-              /"a".*storage must have read, write and delete/,
-            ],
-          ];
-          for (const [s, from, to, message] of bad) {
-            await assertRejects(
-              // deno-lint-ignore no-explicit-any
-              () => moveSession(s as any, from as any, to as any),
-              (error: Error) =>
-                error instanceof TypeError && message.test(error.message),
-            );
-          }
-          assertEquals([await storage.read("a"), await storage.read("b")], [
-            { count: 1 },
-            undefined,
-          ]);
+        "refuses a migrateChats option that is not a boolean",
+        () => {
+          const options = { storage, migrateChats: "no" as unknown as boolean };
+          assertThrows(
+            () => session(options),
+            /`migrateChats`.*must be a boolean/,
+          );
+          assertThrows(() => lazySession(options), /`migrateChats`.*boolean/);
         },
       );
     } finally {
@@ -328,60 +230,3 @@ for (const [storeName, open] of stores) {
     }
   });
 }
-
-Deno.test("moveSession() with compare-and-set", async (t) => {
-  await t.step(
-    "moves the newest value if the old one changes meanwhile",
-    async () => {
-      const inner = new MemorySessionStorage<Counter>();
-      let interfered = false;
-      const storage: StorageAdapter<Counter> = {
-        read: (key) => inner.read(key),
-        write: (key, value) => inner.write(key, value),
-        delete: (key) => inner.delete(key),
-        readWithVersion: (key) => inner.readWithVersion(key),
-        compareAndSet: (key, expected, value) => {
-          const result = inner.compareAndSet(key, expected, value);
-          // Another process writes the old key right after our copy.
-          if (key === "b" && !interfered) {
-            interfered = true;
-            inner.write("a", { count: 9 });
-          }
-          return result;
-        },
-      };
-      inner.write("a", { count: 1 });
-      assertEquals(await moveSession(storage, "a", "b"), true);
-      assertEquals([inner.read("a"), inner.read("b")], [undefined, {
-        count: 9,
-      }]);
-    },
-  );
-
-  await t.step("a failed delete leaves a copy, never a loss", async () => {
-    const inner = new MemorySessionStorage<Counter>();
-    const storage: StorageAdapter<Counter> = {
-      read: (key) => inner.read(key),
-      write: (key, value) => inner.write(key, value),
-      delete: (key) => inner.delete(key),
-      readWithVersion: (key) => inner.readWithVersion(key),
-      compareAndSet: (key, expected, value) => {
-        if (value === undefined) throw new Error("disk on fire");
-        return inner.compareAndSet(key, expected, value);
-      },
-    };
-    inner.write("a", { count: 1 });
-    await assertRejects(
-      () => moveSession(storage, "a", "b"),
-      (error: Error) =>
-        error instanceof SessionStorageError && error.key === "a" &&
-        error.operation === "delete" && /disk on fire/.test(error.message),
-    );
-    assertEquals([inner.read("a"), inner.read("b")], [{ count: 1 }, {
-      count: 1,
-    }]);
-    // The next service message finishes the move.
-    assertEquals(await moveSession(inner, "a", "b"), true);
-    assertEquals([inner.read("a"), inner.read("b")], [undefined, { count: 1 }]);
-  });
-});

@@ -1,0 +1,197 @@
+import type { Context } from "grammy";
+import {
+  MemorySessionStorage,
+  moveSession,
+  session,
+  type SessionFlavor,
+  SessionStorageError,
+  type StorageAdapter,
+} from "../mod.ts";
+import { assertEquals, assertRejects } from "./deps.ts";
+import { createBot, message, settlesWithin } from "./_helpers.ts";
+import { type Counter, stores } from "./_stores.ts";
+
+for (const [storeName, open] of stores) {
+  Deno.test(`moveSession() on ${storeName}`, async (t) => {
+    const { storage, close } = await open();
+    try {
+      await t.step("moves a session between keys", async () => {
+        await storage.write("a", { count: 1 });
+        assertEquals(await moveSession(storage, "a", "b"), true);
+        assertEquals([await storage.read("a"), await storage.read("b")], [
+          undefined,
+          { count: 1 },
+        ]);
+        // Nothing left to move.
+        assertEquals(await moveSession(storage, "a", "b"), false);
+        assertEquals(await storage.read("b"), { count: 1 });
+      });
+
+      await t.step(
+        "keeps both when the target exists",
+        async () => {
+          await storage.write("a", { count: 1 });
+          await storage.write("b", { count: 5 });
+          assertEquals(await moveSession(storage, "a", "b"), false);
+          assertEquals([await storage.read("a"), await storage.read("b")], [
+            { count: 1 },
+            { count: 5 },
+          ]);
+        },
+      );
+
+      await t.step("completes an interrupted move", async () => {
+        // What a crash between creating the copy and deleting the original
+        // leaves behind.
+        await storage.write("a", { count: 3 });
+        await storage.write("b", { count: 3 });
+        assertEquals(await moveSession(storage, "a", "b"), true);
+        assertEquals([await storage.read("a"), await storage.read("b")], [
+          undefined,
+          { count: 3 },
+        ]);
+      });
+
+      await t.step(
+        "refuses bad input, changing nothing",
+        async () => {
+          await storage.write("a", { count: 1 });
+          await storage.delete("b");
+          const bad: [unknown, unknown, unknown, RegExp][] = [
+            [storage, 1, "b", /key to move from must be a string, got number/],
+            [
+              storage,
+              "a",
+              null,
+              /"a".*key to move to must be a string, got null/,
+            ],
+            [storage, "a", "a", /Cannot move session "a" to itself/],
+            [
+              { read: 1 },
+              "a",
+              "b",
+              /"a".*storage must have read, write and delete/,
+            ],
+          ];
+          for (const [s, from, to, message] of bad) {
+            await assertRejects(
+              // deno-lint-ignore no-explicit-any
+              () => moveSession(s as any, from as any, to as any),
+              (error: Error) =>
+                error instanceof TypeError && message.test(error.message),
+            );
+          }
+          assertEquals([await storage.read("a"), await storage.read("b")], [
+            { count: 1 },
+            undefined,
+          ]);
+        },
+      );
+    } finally {
+      close();
+    }
+  });
+}
+
+Deno.test("moveSession() with compare-and-set", async (t) => {
+  await t.step(
+    "moves the newest value if the old one changes meanwhile",
+    async () => {
+      const inner = new MemorySessionStorage<Counter>();
+      let interfered = false;
+      const storage: StorageAdapter<Counter> = {
+        read: (key) => inner.read(key),
+        write: (key, value) => inner.write(key, value),
+        delete: (key) => inner.delete(key),
+        readWithVersion: (key) => inner.readWithVersion(key),
+        compareAndSet: (key, expected, value) => {
+          const result = inner.compareAndSet(key, expected, value);
+          // Another process writes the old key right after our copy.
+          if (key === "b" && !interfered) {
+            interfered = true;
+            inner.write("a", { count: 9 });
+          }
+          return result;
+        },
+      };
+      inner.write("a", { count: 1 });
+      assertEquals(await moveSession(storage, "a", "b"), true);
+      assertEquals([inner.read("a"), inner.read("b")], [undefined, {
+        count: 9,
+      }]);
+    },
+  );
+
+  await t.step("a failed delete leaves a copy, never a loss", async () => {
+    const inner = new MemorySessionStorage<Counter>();
+    const storage: StorageAdapter<Counter> = {
+      read: (key) => inner.read(key),
+      write: (key, value) => inner.write(key, value),
+      delete: (key) => inner.delete(key),
+      readWithVersion: (key) => inner.readWithVersion(key),
+      compareAndSet: (key, expected, value) => {
+        if (value === undefined) throw new Error("disk on fire");
+        return inner.compareAndSet(key, expected, value);
+      },
+    };
+    inner.write("a", { count: 1 });
+    await assertRejects(
+      () => moveSession(storage, "a", "b"),
+      (error: Error) =>
+        error instanceof SessionStorageError && error.key === "a" &&
+        error.operation === "delete" && /disk on fire/.test(error.message),
+    );
+    assertEquals([inner.read("a"), inner.read("b")], [{ count: 1 }, {
+      count: 1,
+    }]);
+    // The next service message finishes the move.
+    assertEquals(await moveSession(inner, "a", "b"), true);
+    assertEquals([inner.read("a"), inner.read("b")], [undefined, { count: 1 }]);
+  });
+});
+
+Deno.test("moveSession() in a bot with a custom key function", async (t) => {
+  const OLD = -4_012_345;
+  const NEW = -1_009_876_543_210;
+  const key = (chat: number) => `${chat}:77`;
+  for (const withCtx of [true, false]) {
+    await t.step(
+      `moves the sender's session from a handler${
+        withCtx ? " with { ctx }" : ""
+      }, without waiting for itself`,
+      async () => {
+        const storage = new MemorySessionStorage<Counter>();
+        const bot = createBot<Context & SessionFlavor<Counter>>();
+        bot.use(session({
+          storage,
+          initial: () => ({ count: 0 }),
+          getSessionKey: (ctx) =>
+            ctx.chatId === undefined || ctx.from === undefined
+              ? undefined
+              : `${ctx.chatId}:${ctx.from.id}`,
+        }));
+        const moved: boolean[] = [];
+        bot.on("message:migrate_to_chat_id", async (ctx) => {
+          const to = ctx.message.migrate_to_chat_id;
+          const options = withCtx ? { ctx } : {};
+          moved.push(
+            await moveSession(storage, key(ctx.chat.id), key(to), options),
+          );
+        });
+        bot.on("message:text", (ctx) => void ctx.session.count++);
+        await bot.handleUpdate(message(OLD, "+", { from: 77 }));
+        const service = message(OLD, "", { from: 77, chatType: "group" });
+        delete (service.message as { text?: string }).text;
+        Object.assign(service.message!, { migrate_to_chat_id: NEW });
+        // The update holds the lock of `key(OLD)`: a hang here fails the test.
+        await settlesWithin(bot.handleUpdate(service), 5_000);
+        await bot.handleUpdate(message(NEW, "+", { from: 77 }));
+        assertEquals(moved, [true]);
+        assertEquals([storage.read(key(OLD)), storage.read(key(NEW))], [
+          undefined,
+          { count: 2 },
+        ]);
+      },
+    );
+  }
+});

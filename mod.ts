@@ -38,5 +38,5 @@ export type * from "./src/storage_adapter.ts";
 export * from "./src/enhance_storage.ts";
 export * from "./src/memory_session_storage.ts";
 export * from "./src/errors.ts";
-export { moveSession } from "./src/chat_migration.ts";
+export { moveSession, type MoveSessionOptions } from "./src/chat_migration.ts";
 export * from "./src/deno_kv_storage.ts";

@@ -1,9 +1,7 @@
 /**
- * Chat migrations: when Telegram turns a group into a supergroup, the chat
- * gets a new id, and a session keyed by the chat id has to follow it. This
- * file detects the two service messages (`migrate_to_chat_id` in the old
- * group, `migrate_from_chat_id` in the new supergroup) and moves sessions
- * from one key to another without ever overwriting one.
+ * Chat migrations (a group that becomes a supergroup gets a new chat id):
+ * detecting the service messages, and moving sessions between keys without
+ * ever overwriting one. See `docs/chat_migrations.md`.
  *
  * @module
  */
@@ -72,10 +70,10 @@ export interface MoveSessionOptions {
  * @returns `true` if the session is now stored under `toKey` and no longer
  * under `fromKey`; `false` if nothing was stored under `fromKey`, or a
  * different session is stored under `toKey` (then both are kept).
- * @throws {TypeError} for keys that are not strings, equal keys, or a
- * storage without read, write and delete methods; nothing is changed.
- * @throws {SessionStorageError} if the storage fails (the message names the
- * key); the session is then under `fromKey`, or under both keys.
+ * @throws {TypeError} for bad input (keys that are not strings, equal keys,
+ * a storage without read, write and delete); nothing is changed.
+ * @throws {SessionStorageError} if the storage fails; the session is then
+ * under `fromKey`, or under both keys.
  */
 export async function moveSession<S>(
   storage: StorageAdapter<S>,
@@ -83,48 +81,49 @@ export async function moveSession<S>(
   toKey: string,
   options: MoveSessionOptions = {},
 ): Promise<boolean> {
-  checkInput(storage, fromKey, toKey);
-  const owner = options?.ctx;
-  if (owner === undefined || typeof owner !== "object" || owner === null) {
-    return await move(storage, fromKey, toKey);
+  const why = badInput(storage, fromKey, toKey, options);
+  if (why !== undefined) {
+    throw new TypeError(
+      typeof fromKey === "string"
+        ? `Cannot move session "${fromKey}": ${why}`
+        : `Cannot move a session: ${why}`,
+    );
   }
-  return await withLocks(
-    storage,
-    [fromKey, toKey],
-    owner,
-    () => move(storage, fromKey, toKey),
-  );
+  const move = () => moveUnlocked(storage, fromKey, toKey);
+  const { ctx } = options;
+  return await (ctx === undefined
+    ? move()
+    : withLocks(storage, [fromKey, toKey], ctx, move));
 }
 
-function checkInput(storage: unknown, from: unknown, to: unknown): void {
+function badInput(
+  storage: unknown,
+  from: unknown,
+  to: unknown,
+  options: unknown,
+): string | undefined {
   if (typeof from !== "string") {
-    throw new TypeError(
-      `Cannot move a session: the key to move from must be a string, got ${
-        describe(from)
-      }`,
-    );
+    return `the key to move from must be a string, got ${describe(from)}`;
   }
   if (typeof to !== "string") {
-    throw new TypeError(
-      `Cannot move session "${from}": the key to move to must be a string, got ${
-        describe(to)
-      }`,
-    );
+    return `the key to move to must be a string, got ${describe(to)}`;
   }
-  if (from === to) {
-    throw new TypeError(
-      `Cannot move session "${from}" to itself: the two keys are the same`,
-    );
-  }
+  if (from === to) return "it cannot be moved to itself (the keys are equal)";
   const s = storage as Partial<StorageAdapter<unknown>> | null;
   if (
     typeof s !== "object" || s === null || typeof s.read !== "function" ||
     typeof s.write !== "function" || typeof s.delete !== "function"
   ) {
-    throw new TypeError(
-      `Cannot move session "${from}": the storage must have read, write and delete methods`,
-    );
+    return "the storage must have read, write and delete methods";
   }
+  const ctx = (options as MoveSessionOptions | null)?.ctx;
+  if (
+    typeof options !== "object" || options === null ||
+    (ctx !== undefined && (typeof ctx !== "object" || ctx === null))
+  ) {
+    return "the options must be an object, and `ctx` a context object";
+  }
+  return undefined;
 }
 
 function describe(value: unknown): string {
@@ -200,7 +199,7 @@ export function migrateChatIfNeeded(
     for (const { storage, migrationPrefix: prefix } of targets) {
       if (prefix === undefined) continue;
       const keys = [prefix + migration.from, prefix + migration.to] as const;
-      await withLocks(storage, keys, ctx, () => move(storage, ...keys));
+      await withLocks(storage, keys, ctx, () => moveUnlocked(storage, ...keys));
     }
   })();
 }
@@ -233,7 +232,7 @@ async function withLocks<T>(
 /** How often a move starts over because the old session kept changing. */
 const ATTEMPTS = 5;
 
-async function move<S>(
+async function moveUnlocked<S>(
   storage: StorageAdapter<S>,
   from: string,
   to: string,

@@ -57,26 +57,33 @@ for (const [storeName, open] of stores) {
         async () => {
           await storage.write("a", { count: 1 });
           await storage.delete("b");
-          const bad: [unknown, unknown, unknown, RegExp][] = [
-            [storage, 1, "b", /key to move from must be a string, got number/],
+          const bad: [RegExp, unknown, unknown, unknown, unknown?][] = [
+            [/move from must be a string, got number/, storage, 1, "b"],
             [
+              /"a": the key to move to must be a string, got null/,
               storage,
               "a",
               null,
-              /"a".*key to move to must be a string, got null/,
             ],
-            [storage, "a", "a", /Cannot move session "a" to itself/],
+            [/"a": it cannot be moved to itself/, storage, "a", "a"],
             [
+              /"a": the storage must have read, write and delete/,
               { read: 1 },
               "a",
               "b",
-              /"a".*storage must have read, write and delete/,
+            ],
+            [
+              /"a": the options must be an object, and `ctx`/,
+              storage,
+              "a",
+              "b",
+              { ctx: 5 },
             ],
           ];
-          for (const [s, from, to, message] of bad) {
+          for (const [message, ...args] of bad) {
             await assertRejects(
               // deno-lint-ignore no-explicit-any
-              () => moveSession(s as any, from as any, to as any),
+              () => (moveSession as any)(...args),
               (error: Error) =>
                 error instanceof TypeError && message.test(error.message),
             );

@@ -9,7 +9,7 @@ import {
   type StorageAdapter,
 } from "../mod.ts";
 import { assertEquals, assertThrows } from "./deps.ts";
-import { createBot } from "./_helpers.ts";
+import { createBot, io } from "./_helpers.ts";
 import { type Counter, stores } from "./_stores.ts";
 
 const OLD = -4_012_345; // a basic group
@@ -214,6 +214,29 @@ for (const [storeName, open] of stores) {
           },
         );
       }
+      await t.step(
+        "waits for a running update of the old chat, then moves its result",
+        async () => {
+          await clear(kinds[0]!);
+          await storage.write(`${OLD}`, { count: 1 });
+          const bot = createBot<Context & SessionFlavor<Counter>>();
+          bot.use(session({ storage, initial }));
+          let release = () => {};
+          const gate = new Promise<void>((resolve) => release = resolve);
+          bot.on("message:text", async (ctx) => {
+            ctx.session.count++;
+            await gate;
+          });
+          const slow = bot.handleUpdate(plus(oldChat));
+          await io(); // it holds the old chat's lock and has read count 1
+          const migrating = bot.handleUpdate(migrateFrom());
+          await io();
+          release();
+          await Promise.all([slow, migrating]);
+          assertEquals(await stored(kinds[0]!), [undefined, 2]);
+        },
+      );
+
       await t.step(
         "refuses a migrateChats option that is not a boolean",
         () => {

@@ -1,5 +1,7 @@
 import type { Context } from "grammy";
 import {
+  type Enhance,
+  enhanceStorage,
   MemorySessionStorage,
   moveSession,
   session,
@@ -7,7 +9,7 @@ import {
   SessionStorageError,
   type StorageAdapter,
 } from "../mod.ts";
-import { assertEquals, assertRejects } from "./deps.ts";
+import { assertEquals, assertRejects, fakeTime } from "./deps.ts";
 import { createBot, message, settlesWithin } from "./_helpers.ts";
 import { type Counter, stores } from "./_stores.ts";
 
@@ -155,6 +157,28 @@ Deno.test("moveSession() with compare-and-set", async (t) => {
     assertEquals(await moveSession(inner, "a", "b"), true);
     assertEquals([inner.read("a"), inner.read("b")], [undefined, { count: 1 }]);
   });
+});
+
+Deno.test("moveSession() does not move an expired session", async () => {
+  const clock = fakeTime();
+  try {
+    const memory = new MemorySessionStorage<Counter>(1_000);
+    const enhanced = enhanceStorage<Counter>({
+      storage: new MemorySessionStorage<Enhance<Counter>>(),
+      millisecondsToLive: 1_000,
+    });
+    for (const storage of [memory, enhanced]) {
+      await storage.write("a", { count: 1 });
+      clock.tick(1_001);
+      assertEquals(await moveSession(storage, "a", "b"), false);
+      assertEquals([await storage.read("a"), await storage.read("b")], [
+        undefined,
+        undefined,
+      ]);
+    }
+  } finally {
+    clock.uninstall();
+  }
 });
 
 Deno.test("moveSession() in a bot with a custom key function", async (t) => {

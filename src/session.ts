@@ -129,9 +129,9 @@ function strictMultiSession(
         ),
       ] as const
     );
-  const migrated = parts.map(([, resolved]) => resolved);
+  const migrationTargets = parts.map(([, resolved]) => resolved);
   return async (ctx, next) => {
-    const migrating = migrateChatIfNeeded(ctx, migrated); // chat_migration.ts
+    const migrating = migrateChatIfNeeded(ctx, migrationTargets); // chat_migration.ts
     if (migrating !== undefined) await migrating;
     const data = {};
     Object.defineProperty(ctx, "session", {

@@ -262,8 +262,10 @@ async function moveUnlocked<S>(
     const created = await cas(to, target.version, source.value);
     if (!created.ok) continue; // created meanwhile: look again
     if ((await cas(from, source.version, undefined)).ok) return true;
-    // The old session changed after we read it: take the copy back and
+    // The old session changed after we read it. Deleted (or evicted): the
+    // copy is all there is, and it stays. Otherwise take the copy back and
     // start over, unless the copy is in use already (then both stay).
+    if ((await read(from)).value === undefined) return true;
     if (!(await cas(to, created.version, undefined)).ok) return false;
   }
   throw new SessionConflictError(from);

@@ -131,6 +131,21 @@ Deno.test("moveSession() with compare-and-set", async (t) => {
     },
   );
 
+  await t.step(
+    "keeps the copy if the old session vanishes meanwhile",
+    async () => {
+      // A store that can hold one session drops the old one to make room.
+      const storage = new MemorySessionStorage<Counter>(undefined, {
+        maxEntries: 1,
+      });
+      storage.write("a", { count: 1 });
+      assertEquals(await moveSession(storage, "a", "b"), true);
+      assertEquals([storage.read("a"), storage.read("b")], [undefined, {
+        count: 1,
+      }]);
+    },
+  );
+
   await t.step("a failed delete leaves a copy, never a loss", async () => {
     const inner = new MemorySessionStorage<Counter>();
     const storage: StorageAdapter<Counter> = {

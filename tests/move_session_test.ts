@@ -5,6 +5,7 @@ import {
   MemorySessionStorage,
   moveSession,
   session,
+  SessionConflictError,
   type SessionFlavor,
   SessionStorageError,
   type StorageAdapter,
@@ -102,32 +103,54 @@ for (const [storeName, open] of stores) {
   });
 }
 
+/** A store where another process increments "a" after each copy to "b". */
+function interfering(times: number) {
+  const inner = new MemorySessionStorage<Counter>();
+  let left = times;
+  const storage: StorageAdapter<Counter> = {
+    read: (key) => inner.read(key),
+    write: (key, value) => inner.write(key, value),
+    delete: (key) => inner.delete(key),
+    readWithVersion: (key) => inner.readWithVersion(key),
+    compareAndSet: (key, expected, value) => {
+      const result = inner.compareAndSet(key, expected, value);
+      if (key === "b" && value !== undefined && left-- > 0) {
+        inner.write("a", { count: inner.read("a")!.count + 1 });
+      }
+      return result;
+    },
+  };
+  return { inner, storage };
+}
+
 Deno.test("moveSession() with compare-and-set", async (t) => {
   await t.step(
     "moves the newest value if the old one changes meanwhile",
     async () => {
-      const inner = new MemorySessionStorage<Counter>();
-      let interfered = false;
-      const storage: StorageAdapter<Counter> = {
-        read: (key) => inner.read(key),
-        write: (key, value) => inner.write(key, value),
-        delete: (key) => inner.delete(key),
-        readWithVersion: (key) => inner.readWithVersion(key),
-        compareAndSet: (key, expected, value) => {
-          const result = inner.compareAndSet(key, expected, value);
-          // Another process writes the old key right after our copy.
-          if (key === "b" && !interfered) {
-            interfered = true;
-            inner.write("a", { count: 9 });
-          }
-          return result;
-        },
-      };
+      const { inner, storage } = interfering(1);
       inner.write("a", { count: 1 });
       assertEquals(await moveSession(storage, "a", "b"), true);
       assertEquals([inner.read("a"), inner.read("b")], [undefined, {
-        count: 9,
+        count: 2,
       }]);
+    },
+  );
+
+  await t.step(
+    "gives up with a SessionConflictError if it keeps changing",
+    async () => {
+      const { inner, storage } = interfering(Infinity);
+      inner.write("a", { count: 1 });
+      await assertRejects(
+        () => moveSession(storage, "a", "b"),
+        (error: Error) =>
+          error instanceof SessionConflictError && error.key === "a",
+      );
+      // Every copy was taken back; the newest value is where it was.
+      assertEquals([inner.read("a"), inner.read("b")], [
+        { count: 6 },
+        undefined,
+      ]);
     },
   );
 

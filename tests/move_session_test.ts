@@ -10,6 +10,7 @@ import {
   SessionStorageError,
   type StorageAdapter,
 } from "../mod.ts";
+import { DenoKvStorage } from "../kv.ts";
 import { assertEquals, assertRejects, fakeTime } from "./deps.ts";
 import { createBot, message, settlesWithin } from "./_helpers.ts";
 import { type Counter, stores } from "./_stores.ts";
@@ -262,5 +263,22 @@ Deno.test("moveSession() in a bot with a custom key function", async (t) => {
         ]);
       },
     );
+  }
+});
+
+Deno.test("moveSession() moves a chunked DenoKvStorage session", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const storage = new DenoKvStorage<{ text: string }>(kv);
+    const text = "🍕".repeat(100_000); // about 400 KB: stored in chunks
+    await storage.write("a", { text });
+    assertEquals(await moveSession(storage, "a", "b"), true);
+    assertEquals(await storage.read("a"), undefined);
+    assertEquals((await storage.read("b"))?.text === text, true);
+    // Nothing of the old session is left in KV.
+    const left = await Array.fromAsync(kv.list({ prefix: ["sessions", "a"] }));
+    assertEquals(left.length, 0);
+  } finally {
+    kv.close();
   }
 });

@@ -15,6 +15,12 @@ import ts from "typescript";
 const root = new URL("../", import.meta.url);
 const rootDir = path(root);
 const outDir = `${rootDir}npm`;
+/**
+ * Entry points that run on Deno only and are left out of the npm mirror: the
+ * session tools (`./cli`) open KV with `Deno.openKv` and serve with
+ * `Deno.serve`.
+ */
+const DENO_ONLY_EXPORTS = new Set(["./cli"]);
 
 /** The parts of `deno.json` the build reads. */
 interface DenoConfig {
@@ -181,7 +187,9 @@ function entryPoints(config: DenoConfig): EntryPoint[] {
   const exports = typeof config.exports === "string"
     ? { ".": config.exports }
     : config.exports ?? {};
-  const entries = Object.entries(exports).map(([subpath, target]) => {
+  const entries = Object.entries(exports).filter(([subpath]) =>
+    !DENO_ONLY_EXPORTS.has(subpath)
+  ).map(([subpath, target]) => {
     if (!/^\.\/[^/].*\.ts$/.test(target)) {
       throw new Error(
         `export "${subpath}" points to ${target}, expected a local .ts file`,

@@ -21,7 +21,17 @@ export interface ResolvedOptions<S> {
   lockPrefix: string;
   /** The key prefix if chats migrate automatically (see `chat_migration.ts`). */
   migrationPrefix: string | undefined;
+  /** See `SessionOptions.lockTimeout`. */
+  lockTimeout: number;
+  /**
+   * The storage is our own memory store, which answers at once and copies
+   * on read: strict sessions read it on first access.
+   */
+  immediate: boolean;
 }
+
+/** The default `lockTimeout`: 30 seconds. */
+export const DEFAULT_LOCK_TIMEOUT = 30_000;
 
 function defaultGetSessionKey(ctx: object): string | undefined {
   return (ctx as SessionContext).chatId?.toString();
@@ -35,7 +45,13 @@ export function resolveOptions<S, C extends SessionContext>(
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`The ${where} must be an object`);
   }
-  const { initial, prefix = "", storage, sequential = true } = options;
+  const {
+    initial,
+    prefix = "",
+    storage,
+    sequential = true,
+    lockTimeout = DEFAULT_LOCK_TIMEOUT,
+  } = options;
   const userKey = options.getSessionKey as
     | ((ctx: object) => MaybePromise<string | undefined>)
     | undefined;
@@ -56,6 +72,16 @@ export function resolveOptions<S, C extends SessionContext>(
   ) {
     throw new TypeError(
       `\`storage\` in the ${where} must have read, write and delete methods`,
+    );
+  }
+  if (
+    typeof lockTimeout !== "number" || Number.isNaN(lockTimeout) ||
+    lockTimeout <= 0
+  ) {
+    throw new TypeError(
+      `\`lockTimeout\` in the ${where} must be a positive number of milliseconds (or Infinity), but it is ${
+        String(lockTimeout)
+      }`,
     );
   }
   // Chat migrations: on by default, for the default key only.
@@ -87,6 +113,8 @@ export function resolveOptions<S, C extends SessionContext>(
     },
     custom: userKey !== undefined,
     sequential: sequential !== false,
+    lockTimeout,
+    immediate: Object.getPrototypeOf(store) === MemorySessionStorage.prototype,
     migrationPrefix: migrate ? prefix : undefined,
   };
 }

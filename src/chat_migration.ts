@@ -20,6 +20,7 @@ import type {
 } from "./storage_adapter.ts";
 import { fingerprint } from "./_fingerprint.ts";
 import { lockPrefix, sessionLocks } from "./_key_lock.ts";
+import { updateOwner } from "./_context_session.ts";
 
 /** Options of {@linkcode moveSession}. */
 export interface MoveSessionOptions {
@@ -93,7 +94,7 @@ export async function moveSession<S>(
   const { ctx } = options;
   return await (ctx === undefined
     ? move()
-    : withLocks(storage, [fromKey, toKey], ctx, move));
+    : withLocks(storage, [fromKey, toKey], ctx, MOVE_LOCK_TIMEOUT, move));
 }
 
 function badInput(
@@ -178,6 +179,8 @@ export interface MigrationTarget<S> {
   storage: StorageAdapter<S>;
   /** The key prefix if chats migrate automatically, else `undefined`. */
   migrationPrefix: string | undefined;
+  /** How long the move may hold the keys while others wait. */
+  lockTimeout: number;
 }
 
 /**
@@ -196,36 +199,44 @@ export function migrateChatIfNeeded(
   const migration = chatMigrationOf(ctx);
   if (migration === undefined) return undefined;
   return (async () => {
-    for (const { storage, migrationPrefix: prefix } of targets) {
+    for (const { storage, migrationPrefix: prefix, lockTimeout } of targets) {
       if (prefix === undefined) continue;
       const keys = [prefix + migration.from, prefix + migration.to] as const;
-      await withLocks(storage, keys, ctx, () => moveUnlocked(storage, ...keys));
+      const move = () => moveUnlocked(storage, ...keys);
+      await withLocks(storage, keys, ctx, lockTimeout, move);
     }
   })();
 }
 
-// Takes the per-process locks of `keys` in sorted order (the order the
-// multi session uses too), runs `body`, and gives back the locks it took.
+/** The keys' hold time of `moveSession({ ctx })`: the default lockTimeout. */
+const MOVE_LOCK_TIMEOUT = 30_000;
+
+// Takes the per-process locks of `keys` for the update of `ctx`, in sorted
+// order (the order the multi session uses too), runs `body`, and gives back
+// what it took. A lock this update holds already is taken again (counted).
+// Losing a lock to `timeout` stops nothing: compare-and-set still guards.
 async function withLocks<T>(
   storage: object,
   keys: readonly string[],
-  owner: object,
+  ctx: object,
+  timeout: number,
   body: () => Promise<T>,
 ): Promise<T> {
+  const owner = updateOwner(ctx);
   const prefix = lockPrefix(storage);
   const names = keys.map((key) => prefix + key).sort();
   const held: string[] = [];
   try {
     for (const name of names) {
-      const acquired = sessionLocks.acquire(name, owner);
-      // `false`: held by this update already, or waiting would deadlock.
+      const acquired = sessionLocks.acquire(name, owner, timeout);
+      // `false`: waiting would deadlock; go ahead without it.
       if (acquired === false) continue;
       if (acquired !== true) await acquired;
       held.push(name);
     }
     return await body();
   } finally {
-    for (const name of held) sessionLocks.release(name);
+    for (const name of held) sessionLocks.release(name, owner);
   }
 }
 

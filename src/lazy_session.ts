@@ -7,7 +7,11 @@
 import type { LazySessionFlavor, SessionMiddleware } from "./session_flavor.ts";
 import type { SessionContext, SessionOptions } from "./session_options.ts";
 import { resolveOptions } from "./_options.ts";
-import { attachSession } from "./_context_session.ts";
+import {
+  attachSession,
+  claimSession,
+  updateOwner,
+} from "./_context_session.ts";
 import { PropertySession } from "./_property_session.ts";
 import { isPromiseLike } from "./_util.ts";
 import { migrateChatIfNeeded } from "./chat_migration.ts";
@@ -68,8 +72,20 @@ export function lazySession<S, C extends SessionContext = SessionContext>(
     if (migrating !== undefined) await migrating;
     const maybeKey = resolved.getSessionKey(ctx);
     const key = isPromiseLike(maybeKey) ? await maybeKey : maybeKey;
-    const part = new PropertySession(resolved, ctx, "session", true, ctx);
+    const part = new PropertySession(
+      resolved,
+      ctx,
+      "session",
+      true,
+      updateOwner(ctx),
+    );
     part.key = key;
+    // Same storage and key as a session already active for this update:
+    // join it (it reads, locks and writes).
+    if (claimSession(ctx, part, part.lockName) !== undefined) {
+      await next();
+      return;
+    }
     attachSession(ctx, part, key);
     try {
       await next(); // no catch: a throwing handler writes nothing

@@ -11,7 +11,11 @@ import type {
   SessionOptions,
 } from "./session_options.ts";
 import { resolveOptions } from "./_options.ts";
-import { attachSession } from "./_context_session.ts";
+import {
+  attachSession,
+  claimSession,
+  updateOwner,
+} from "./_context_session.ts";
 import { PropertySession } from "./_property_session.ts";
 import { isPromiseLike } from "./_util.ts";
 import { migrateChatIfNeeded } from "./chat_migration.ts";
@@ -93,8 +97,20 @@ function strictSingleSession<S, C extends SessionContext>(
     if (migrating !== undefined) await migrating;
     const maybeKey = resolved.getSessionKey(ctx);
     const key = isPromiseLike(maybeKey) ? await maybeKey : maybeKey;
-    const part = new PropertySession(resolved, ctx, "session", false, ctx);
+    const part = new PropertySession(
+      resolved,
+      ctx,
+      "session",
+      false,
+      updateOwner(ctx),
+    );
     part.key = key;
+    // Same storage and key as a session already active for this update:
+    // join it (it reads, locks and writes).
+    if (claimSession(ctx, part, part.lockName) !== undefined) {
+      await next();
+      return;
+    }
     if (key === undefined) {
       attachSession(ctx, part, key);
       await next();
@@ -133,6 +149,8 @@ function strictMultiSession(
   return async (ctx, next) => {
     const migrating = migrateChatIfNeeded(ctx, migrationTargets); // chat_migration.ts
     if (migrating !== undefined) await migrating;
+    const owner = updateOwner(ctx);
+    claimSession(ctx, "multi", undefined);
     const data = {};
     Object.defineProperty(ctx, "session", {
       value: data,
@@ -141,7 +159,7 @@ function strictMultiSession(
       configurable: true,
     });
     const sessions = parts.map(([prop, resolved]) =>
-      new PropertySession(resolved, data, prop, false, ctx)
+      new PropertySession(resolved, data, prop, false, owner)
     );
     const keys = await Promise.all(
       sessions.map((part) => part.options.getSessionKey(ctx)),

@@ -59,6 +59,14 @@ export interface SessionOptions<S, C extends SessionContext = SessionContext> {
    */
   sequential?: boolean;
   /**
+   * The longest time in milliseconds (default 30,000) an update may hold its
+   * session key while other updates of that key wait. When it runs out, the
+   * next update goes ahead, and the update that held the key writes nothing:
+   * it fails with a `SessionLockTimeoutError` when it finishes (its changes
+   * are reported, never stored over newer data). `Infinity` waits forever.
+   */
+  lockTimeout?: number;
+  /**
    * Move the session when Telegram turns a group into a supergroup with a
    * new chat id (default `true`; only with the default key function, and
    * per part in multi sessions). A session already stored under the new id

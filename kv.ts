@@ -37,4 +37,4 @@
  * @module
  */
 export * from "./src/errors.ts";
-export * from "./src/deno_kv_storage.ts";
+export * from "./src/kv/deno_kv_storage.ts";

@@ -1,3 +1,4 @@
+// This module is browser compatible.
 // Puts `ctx.session` and `ctx.sessionKey` on a context object.
 //
 // Defining accessors on every context object (as grammY does) is slow: each

@@ -1,3 +1,4 @@
+// This module is browser compatible.
 // Per-key locks that let the session middleware run updates sharing a session
 // key one after another, within one process.
 //

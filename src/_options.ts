@@ -1,3 +1,4 @@
+// This module is browser compatible.
 // Turns user options into what the per-update session state needs: defaults
 // filled in, the prefix folded into the key function, and input checked.
 

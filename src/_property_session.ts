@@ -1,3 +1,4 @@
+// This module is browser compatible.
 // The per-update state of one session property (`ctx.session`, or one part of
 // a multi session): it reads the stored value, installs the accessors, and
 // decides at the end of the update whether to write, delete, or do nothing.

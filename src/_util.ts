@@ -1,3 +1,4 @@
+// This module is browser compatible.
 // Small shared helpers.
 
 /** Whether `value` is a promise or another thenable. */

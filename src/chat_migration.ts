@@ -1,3 +1,5 @@
+// This module is browser compatible.
+
 /**
  * Chat migrations (a group that becomes a supergroup gets a new chat id):
  * detecting the service messages, and moving sessions between keys without

@@ -1,3 +1,5 @@
+// This module is browser compatible.
+
 /**
  * The errors a bot may want to catch: all of them name the session key.
  *

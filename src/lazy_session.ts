@@ -1,10 +1,15 @@
+// This module is browser compatible.
+
 /**
  * The lazy session middleware.
  *
  * @module
  */
 
-import type { LazySessionFlavor, SessionMiddleware } from "./session_flavor.ts";
+import type {
+  LazySessionRequirement,
+  SessionMiddleware,
+} from "./session_flavor.ts";
 import type { SessionContext, SessionOptions } from "./session_options.ts";
 import { resolveOptions } from "./_options.ts";
 import {
@@ -59,7 +64,7 @@ import { migrateChatIfNeeded } from "./chat_migration.ts";
  */
 export function lazySession<S, C extends SessionContext = SessionContext>(
   options: SessionOptions<S, C> = {},
-): SessionMiddleware<C & LazySessionFlavor<S>> {
+): SessionMiddleware<C & LazySessionRequirement<S>> {
   const type = (options as { type?: unknown }).type;
   if (type !== undefined && type !== "single") {
     throw new Error(

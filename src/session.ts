@@ -1,3 +1,5 @@
+// This module is browser compatible.
+
 /**
  * The strict session middleware, single and multi.
  *

@@ -1,3 +1,5 @@
+// This module is browser compatible.
+
 /**
  * The options of {@linkcode session} and {@linkcode lazySession}.
  *
@@ -5,16 +7,10 @@
  */
 
 import type { MaybePromise, StorageAdapter } from "./storage_adapter.ts";
+import type { SessionContext } from "./session_context.ts";
 
-/**
- * What the session middleware needs from a context object. grammY's `Context`
- * (from npm, deno.land/x or JSR) has it, so any copy of grammY works without
- * type clashes. The default session key is `ctx.chatId`.
- */
-export interface SessionContext {
-  /** The chat this update belongs to, if any (grammY's `ctx.chatId`). */
-  readonly chatId?: number | undefined;
-}
+// Defined in its own module; re-exported here, where it always was.
+export type { SessionContext };
 
 /**
  * Options of a session (or of one part of a multi session).

@@ -245,11 +245,29 @@ async function withLocks<T>(
 /** How often a move starts over because the old session kept changing. */
 const ATTEMPTS = 5;
 
+/**
+ * A store that can move a session atomically has a method under this
+ * symbol (`DenoKvStorage`: one KV commit). It answers `true` (moved),
+ * `false` (nothing under `from`), or `undefined`: use the generic move.
+ */
+export const MOVE_SESSION: unique symbol = Symbol.for(
+  "@sessionkit/grammy/moveSession@1",
+);
+
+interface AtomicMove {
+  [MOVE_SESSION]?: (from: string, to: string) => Promise<boolean | undefined>;
+}
+
 async function moveUnlocked<S>(
   storage: StorageAdapter<S>,
   from: string,
   to: string,
 ): Promise<boolean> {
+  const atomic = (storage as AtomicMove)[MOVE_SESSION];
+  if (typeof atomic === "function") {
+    const moved = await call(to, "write", () => atomic.call(storage, from, to));
+    if (moved !== undefined) return moved;
+  }
   if (storage.readWithVersion === undefined || !storage.compareAndSet) {
     return await movePlain(storage, from, to);
   }

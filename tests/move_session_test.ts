@@ -10,7 +10,7 @@ import {
   SessionStorageError,
   type StorageAdapter,
 } from "../mod.ts";
-import { DenoKvStorage } from "../kv.ts";
+import { DenoKvStorage, type KvLike } from "../kv.ts";
 import { assertEquals, assertRejects, fakeTime } from "./deps.ts";
 import { createBot, message, settlesWithin } from "./_helpers.ts";
 import { type Counter, stores } from "./_stores.ts";
@@ -278,6 +278,70 @@ Deno.test("moveSession() moves a chunked DenoKvStorage session", async () => {
     // Nothing of the old session is left in KV.
     const left = await Array.fromAsync(kv.list({ prefix: ["sessions", "a"] }));
     assertEquals(left.length, 0);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("moveSession() on DenoKvStorage, in one KV commit", async (t) => {
+  const kv = await Deno.openKv(":memory:");
+  // Counts commits; `before` runs once, right before the next commit.
+  let commits = 0;
+  let before: (() => Promise<void>) | undefined;
+  const counted: KvLike = {
+    getMany: (keys) => kv.getMany(keys),
+    list: (selector, options) => kv.list(selector, options),
+    atomic: () => {
+      const atomic = kv.atomic();
+      const commit = atomic.commit.bind(atomic);
+      atomic.commit = async () => {
+        const run = before;
+        before = undefined;
+        await run?.();
+        commits++;
+        return await commit();
+      };
+      return atomic;
+    },
+  };
+  const storage = new DenoKvStorage<Counter>(counted, { timeToLive: 60_000 });
+  const other = new DenoKvStorage<Counter>(kv); // another process
+  const reset = async () => {
+    before = undefined;
+    for (const key of ["a", "b"]) await storage.delete(key);
+  };
+  const stored = async () =>
+    (await Array.fromAsync(kv.list({ prefix: [] }))).map((e) => e.key);
+  try {
+    await t.step("moves a session stored in its head", async () => {
+      await reset();
+      await storage.write("a", { count: 1 });
+      commits = 0;
+      assertEquals(await moveSession(storage, "a", "b"), true);
+      assertEquals(commits, 1);
+      assertEquals(await storage.read("b"), { count: 1 });
+      assertEquals(await stored(), [["sessions", "b"]]);
+    });
+
+    await t.step("moves the newest value if it changes meanwhile", async () => {
+      await reset();
+      await storage.write("a", { count: 1 });
+      before = () => other.write("a", { count: 2 });
+      assertEquals(await moveSession(storage, "a", "b"), true);
+      assertEquals(await storage.read("b"), { count: 2 });
+      assertEquals(await stored(), [["sessions", "b"]]);
+    });
+
+    await t.step("never overwrites one created meanwhile", async () => {
+      await reset();
+      await storage.write("a", { count: 1 });
+      before = () => other.write("b", { count: 7 });
+      assertEquals(await moveSession(storage, "a", "b"), false);
+      assertEquals([await storage.read("a"), await storage.read("b")], [
+        { count: 1 },
+        { count: 7 },
+      ]);
+    });
   } finally {
     kv.close();
   }

@@ -332,6 +332,36 @@ Deno.test("moveSession() on DenoKvStorage, in one KV commit", async (t) => {
       assertEquals(await stored(), [["sessions", "b"]]);
     });
 
+    await t.step(
+      "never shows both heads or neither, also for a chunked session",
+      async () => {
+        const big = new DenoKvStorage<{ text: string }>(counted);
+        const heads = async () =>
+          (await kv.getMany([["sessions", "a"], ["sessions", "b"]]))
+            .map((e) => e.versionstamp !== null);
+        for (const text of ["small", "🍕".repeat(100_000)]) {
+          await reset();
+          await big.write("a", { text });
+          const seen: boolean[][] = [];
+          commits = 0;
+          const watch = async () => {
+            seen.push(await heads());
+            before = watch;
+          };
+          before = watch;
+          assertEquals(await moveSession(big, "a", "b"), true);
+          before = undefined;
+          seen.push(await heads());
+          // Before each commit and after the last: exactly one head.
+          for (const [a, b] of seen) assertEquals(a !== b, true);
+          assertEquals((await big.read("b"))?.text === text, true);
+          // Nothing is left of "a": no head, chunks or pending record.
+          const left = (await stored()).filter((key) => key[1] === "a");
+          assertEquals(left, []);
+        }
+      },
+    );
+
     await t.step("never overwrites one created meanwhile", async () => {
       await reset();
       await storage.write("a", { count: 1 });

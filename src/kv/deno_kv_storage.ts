@@ -11,7 +11,7 @@ import type {
   Version,
   VersionedValue,
 } from "../storage_adapter.ts";
-import { MOVE_SESSION } from "../chat_migration.ts";
+import { MOVE_SESSION } from "../move_session.ts";
 import { registerWriter } from "./commit_extras.ts";
 import { moveInOneCommit } from "./move.ts";
 import { assertKvHandle, type KvKey, type KvLike } from "./kv_like.ts";

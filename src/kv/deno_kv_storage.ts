@@ -11,7 +11,9 @@ import type {
   Version,
   VersionedValue,
 } from "../storage_adapter.ts";
+import { MOVE_SESSION } from "../move_session.ts";
 import { registerWriter } from "./commit_extras.ts";
+import { moveInOneCommit } from "./move.ts";
 import { assertKvHandle, type KvKey, type KvLike } from "./kv_like.ts";
 import {
   encodedKeyLength,
@@ -355,6 +357,18 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     for await (const [key, head] of listHeads(this.#kv, this.#prefix)) {
       yield infoOf(key, head);
     }
+  }
+
+  /**
+   * Used by `moveSession()` and chat migrations: moves a session in one KV
+   * commit where it can (see `src/kv/move.ts`); `undefined` where not.
+   *
+   * @param from The key the session is stored under.
+   * @param to The key to move it to.
+   * @returns Whether it moved, or `undefined` to use the generic move.
+   */
+  [MOVE_SESSION](from: string, to: string): Promise<boolean | undefined> {
+    return moveInOneCommit(this.#write, this.#keys(from), this.#keys(to));
   }
 
   #keys(key: string): SessionKeys {

@@ -1,0 +1,120 @@
+// The KV handle a lease needs, typed structurally (Deno KV, `@deno/kv`), and
+// the two ways a lease waits on it: retrying a commit while SQLite is busy,
+// and sleeping until a key may have changed (`kv.watch` where it exists, a
+// timer always, since a local KV file does not tell one process about another
+// process's writes).
+
+/** One part of a KV key. */
+export type LeaseKeyPart = Uint8Array | string | number | bigint | boolean;
+
+/** A KV key. */
+export type LeaseKey = readonly LeaseKeyPart[];
+
+/** An entry as KV returns it; `versionstamp` is `null` if nothing is stored. */
+export interface LeaseEntry {
+  /** The stored value (`null` if nothing is stored). */
+  readonly value: unknown;
+  /** The version of the stored value, `null` if nothing is stored. */
+  readonly versionstamp: string | null;
+}
+
+/** The part of KV's atomic operation builder that a lease uses. */
+export interface LeaseAtomic {
+  /** Makes the commit fail unless each key still has the versionstamp. */
+  check(...checks: { key: LeaseKey; versionstamp: string | null }[]): unknown;
+  /** Stores a value, to be deleted by KV after `expireIn` ms at the latest. */
+  set(key: LeaseKey, value: unknown, options?: { expireIn?: number }): unknown;
+  /** Deletes a key. */
+  delete(key: LeaseKey): unknown;
+  /** Applies everything at once, or nothing if a check failed. */
+  commit(): Promise<{ ok: true; versionstamp: string } | { ok: false }>;
+}
+
+/** The part of the KV API that a lease uses. */
+export interface LeaseKv {
+  /** Reads up to 10 keys in one consistent snapshot. */
+  getMany(keys: LeaseKey[]): Promise<LeaseEntry[]>;
+  /** Starts an atomic operation. */
+  atomic(): LeaseAtomic;
+  /** Streams the entries of `keys` each time one of them changes. */
+  watch?(keys: LeaseKey[]): ReadableStream<LeaseEntry[]>;
+}
+
+const LOCKED = /database is locked|SQLITE_BUSY|database table is locked/i;
+
+/** How often a busy database is retried before its error surfaces. */
+const LOCK_ATTEMPTS = 12;
+
+/** Sleeps `ms`, or rejects with the signal's reason once it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const done = () => {
+      signal?.removeEventListener("abort", abort);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const abort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", abort, { once: true });
+  });
+}
+
+/**
+ * Runs `operation`, retrying it with jittered backoff (up to about 1.5 s in
+ * all) while KV says the database is locked: several processes on one KV
+ * file. Such a commit was not applied, so it is safe to repeat.
+ */
+export async function retryBusy<T>(operation: () => Promise<T>): Promise<T> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : "";
+      if (!LOCKED.test(message) || attempt + 1 >= LOCK_ATTEMPTS) throw error;
+      await sleep(Math.random() * Math.min(250, 2 * 2 ** attempt));
+    }
+  }
+}
+
+/**
+ * Waits until one of `keys` may have changed from the versionstamps in
+ * `seen`: a `kv.watch` event (in this process, or across isolates on Deno
+ * Deploy), or `ms` passing. Rejects with the reason if `signal` aborts. The
+ * watch stream is always cancelled before this returns.
+ */
+export async function waitForChange(
+  kv: LeaseKv,
+  keys: LeaseKey[],
+  seen: readonly (string | null)[],
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (typeof kv.watch !== "function") return await sleep(ms, signal);
+  const stop = new AbortController();
+  const stopped = signal === undefined
+    ? stop.signal
+    : AbortSignal.any([signal, stop.signal]);
+  const reader = kv.watch(keys).getReader();
+  const changed = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      if (value.some((entry, i) => entry.versionstamp !== seen[i])) return;
+    }
+  })();
+  try {
+    await Promise.race([
+      changed,
+      sleep(ms, stopped).catch((reason) => {
+        if (signal?.aborted) throw reason;
+      }),
+    ]);
+  } finally {
+    stop.abort();
+    await reader.cancel().catch(() => {});
+    await changed.catch(() => {});
+  }
+}

@@ -14,8 +14,11 @@ import {
 } from "./errors.ts";
 import type {
   CompareAndSetResult,
+  SessionLease,
+  StorageAdapter,
   Version,
   VersionedValue,
+  WriteOptions,
 } from "./storage_adapter.ts";
 import { deepClone } from "./_clone.ts";
 import { fingerprint } from "./_fingerprint.ts";
@@ -79,6 +82,8 @@ export class PropertySession<S> {
   #held: string | undefined = undefined;
   #lockTried = false;
   #finished = false;
+  // The cross-instance lease (storages with `acquireLease`), once taken.
+  #lease: SessionLease | undefined = undefined;
 
   constructor(
     readonly options: ResolvedOptions<S>,
@@ -95,32 +100,78 @@ export class PropertySession<S> {
       : this.options.lockPrefix + this.key;
   }
 
-  /** Takes the key's lock; returns a promise only if it has to wait. */
+  /**
+   * Takes the key's lock, then the storage's lease on the key if it has
+   * `acquireLease` (other processes); returns a promise only if it has to
+   * wait.
+   */
   lock(): Promise<void> | undefined {
     if (this.#lockTried) return this.#locking;
     this.#lockTried = true;
     const name = this.lockName;
-    if (name === undefined) return undefined;
-    const acquired = sessionLocks.acquire(name, this.owner);
-    if (acquired === true) {
-      this.#held = name;
-    } else if (acquired !== false) {
-      this.#locking = acquired.then(() => {
-        this.#locking = undefined;
-        if (this.#finished) sessionLocks.release(name);
-        else this.#held = name;
-      });
+    let waiting: Promise<void> | undefined;
+    if (name !== undefined) {
+      const acquired = sessionLocks.acquire(name, this.owner);
+      if (acquired === true) {
+        this.#held = name;
+      } else if (acquired !== false) {
+        waiting = acquired.then(() => {
+          if (this.#finished) sessionLocks.release(name);
+          else this.#held = name;
+        });
+      }
     }
-    return this.#locking;
+    const { storage } = this.options;
+    const key = this.key;
+    if (storage.acquireLease !== undefined && key !== undefined) {
+      waiting = (waiting ?? Promise.resolve()).then(() =>
+        this.#takeLease(storage, key)
+      );
+    }
+    if (waiting === undefined) return undefined;
+    const locking = waiting.then(() => {
+      this.#locking = undefined;
+    });
+    // A failed acquisition is reported by `finish()` or to whoever awaits it.
+    locking.catch(() => {});
+    this.#locking = locking;
+    return locking;
   }
 
-  /** Gives the lock back (now, or as soon as a pending acquisition ends). */
+  async #takeLease(storage: StorageAdapter<S>, key: string): Promise<void> {
+    if (this.#finished) return;
+    let lease: SessionLease;
+    try {
+      lease = await storage.acquireLease!(key);
+    } catch (error) {
+      throw storageError(key, "read", error);
+    }
+    if (this.#finished) await lease.release();
+    else this.#lease = lease;
+  }
+
+  // Gives the lease back at the end of the update (a no-op if the write's
+  // commit released it already). A failed release only delays the next
+  // holder until the lease expires.
+  #releaseLease(): Promise<void> | undefined {
+    const lease = this.#lease;
+    if (lease === undefined) return undefined;
+    this.#lease = undefined;
+    return lease.release().catch(() => {});
+  }
+
+  /**
+   * Gives the lock back (now, or as soon as a pending acquisition ends),
+   * after the lease if one is still held (the handler threw).
+   */
   release(): void {
     this.#finished = true;
-    if (this.#held !== undefined) {
-      sessionLocks.release(this.#held);
-      this.#held = undefined;
-    }
+    const held = this.#held;
+    this.#held = undefined;
+    const leased = this.#releaseLease();
+    if (held === undefined) return;
+    if (leased === undefined) sessionLocks.release(held);
+    else void leased.finally(() => sessionLocks.release(held));
   }
 
   /** Reads the stored value (strict sessions, before the handlers run). */
@@ -239,26 +290,48 @@ export class PropertySession<S> {
   }
 
   /**
-   * Writes, deletes, or does nothing, at the end of the update. Returns a
-   * promise only if there is I/O (or waiting) to do.
+   * Writes, deletes, or does nothing, at the end of the update, then gives
+   * the lease back (if any). Returns a promise only if there is I/O (or
+   * waiting) to do.
    */
   finish(): Promise<void> | undefined {
+    let done: Promise<void> | undefined;
+    try {
+      done = this.#finish();
+    } catch (error) {
+      const released = this.#releaseLease();
+      if (released === undefined) throw error;
+      return released.then(() => {
+        throw error;
+      });
+    }
+    if (done === undefined) return this.#releaseLease();
+    return done.then(
+      () => this.#releaseLease(),
+      async (error) => {
+        await this.#releaseLease();
+        throw error;
+      },
+    );
+  }
+
+  #finish(): Promise<void> | undefined {
     const { key } = this;
     if (key === undefined) return undefined;
     if (this.lazy) {
       if (!this.#accessed && !this.#assigned) return undefined;
       if (this.#loading !== undefined && !this.#assigned && !this.#based) {
-        return this.#loading.then(() => this.finish());
+        return this.#loading.then(() => this.#finish());
       }
     }
     if (this.#locking !== undefined) {
-      return this.#locking.then(() => this.finish());
+      return this.#locking.then(() => this.#finish());
     }
     const value = this.#value;
     if (isPromiseLike(value)) {
       return Promise.resolve(value).then((resolved) => {
         this.#value = resolved;
-        return this.finish();
+        return this.#finish();
       });
     }
     if (value === null || value === undefined) {
@@ -277,13 +350,17 @@ export class PropertySession<S> {
     const operation = value === undefined ? "delete" : "write";
     const checked = this.#based && this.#version !== undefined &&
       storage.compareAndSet !== undefined;
+    // A storage that made the lease may release it in the write's commit.
+    const extra: [] | [WriteOptions] = this.#lease === undefined
+      ? []
+      : [{ lease: this.#lease }];
     let result: unknown;
     try {
       result = checked
-        ? storage.compareAndSet!(key, this.#version!, value)
+        ? storage.compareAndSet!(key, this.#version!, value, ...extra)
         : value === undefined
-        ? storage.delete(key)
-        : storage.write(key, value);
+        ? storage.delete(key, ...extra)
+        : storage.write(key, value, ...extra);
     } catch (error) {
       throw storageError(key, operation, error);
     }

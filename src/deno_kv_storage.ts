@@ -7,11 +7,15 @@
 import { deserialize, serialize } from "node:v8";
 import { SessionStorageError, SessionValueError } from "./errors.ts";
 import type {
+  AcquireLeaseOptions,
   CompareAndSetResult,
+  SessionLease,
   StorageAdapter,
   Version,
   VersionedValue,
+  WriteOptions,
 } from "./storage_adapter.ts";
+import { acquireLease, KvLease } from "./kv/lease.ts";
 import {
   CHILD_KEY_EXTRA_BYTES,
   CommitPlan,
@@ -112,7 +116,23 @@ export interface DenoKvStorageOptions {
    * stays as it was. Default: 8 MiB.
    */
   maxBytes?: number;
+  /**
+   * A lease per session key across every process and isolate sharing this
+   * KV: updates of one chat run one at a time everywhere, instead of
+   * conflicting (see `docs/deploy.md`). `true` for a lease that lasts 10
+   * seconds without renewal (a holder that dies frees its key within that),
+   * or `{ timeToLive }` in milliseconds. Costs one commit per update that
+   * uses its session (two if it writes nothing). Default: off.
+   */
+  lease?: boolean | { timeToLive?: number };
 }
+
+/** The lease's time to live when `lease: true`. */
+const DEFAULT_LEASE_TTL = 10_000;
+/** The longest hold when the middleware does not say (its `lockTimeout`). */
+const DEFAULT_MAX_HOLD = 30_000;
+/** The key part of a session's lease, under its head key. */
+const LEASE_PART = "~lease";
 
 /** The state of one session key: the head and the pending record. */
 interface State {
@@ -156,6 +176,11 @@ function hasPending(state: State): boolean {
 
 function pendingBytes(pending: PendingGenerations): number {
   return SMALL_RECORD_BYTES + 64 * Object.keys(pending).length;
+}
+
+function leaseOf(options: WriteOptions | undefined): KvLease | undefined {
+  const lease = options?.lease;
+  return lease instanceof KvLease ? lease : undefined;
 }
 
 function describe(error: unknown): string {
@@ -212,6 +237,17 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
   readonly #cache = new Map<string, State>();
 
   /**
+   * With the option `lease`: takes the lease of a session key across all
+   * instances sharing this KV, waiting while another update holds it. The
+   * session middleware calls it; the lease is released in the commit of the
+   * session's write, or by `release()` when nothing is written.
+   */
+  readonly acquireLease?: (
+    key: string,
+    options?: AcquireLeaseOptions,
+  ) => Promise<SessionLease>;
+
+  /**
    * Creates a store over an open KV handle.
    *
    * @param kv An open KV handle: `await Deno.openKv()`, or `openKv()` from
@@ -258,6 +294,24 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     this.#refreshAfter = timeToLive === undefined || refreshRatio >= 1
       ? undefined
       : timeToLive * refreshRatio;
+    const { lease = false } = options;
+    if (lease !== false) {
+      const leaseTtl = lease === true
+        ? DEFAULT_LEASE_TTL
+        : lease.timeToLive ?? DEFAULT_LEASE_TTL;
+      if (!(leaseTtl > 0 && Number.isFinite(leaseTtl))) {
+        throw new RangeError(
+          `lease.timeToLive must be a positive number of milliseconds, got ${leaseTtl}`,
+        );
+      }
+      this.acquireLease = (key, options = {}) =>
+        acquireLease(kv, [...this.#headKey(key), LEASE_PART], {
+          timeToLive: leaseTtl,
+          maxHold: options.maxHold ?? DEFAULT_MAX_HOLD,
+          label: key,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+    }
   }
 
   /**
@@ -380,8 +434,8 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * }
    * ```
    */
-  async write(key: string, value: S): Promise<void> {
-    await this.#put(key, value, ANY);
+  async write(key: string, value: S, options?: WriteOptions): Promise<void> {
+    await this.#put(key, value, ANY, leaseOf(options));
   }
 
   /**
@@ -403,8 +457,8 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * }
    * ```
    */
-  async delete(key: string): Promise<void> {
-    await this.#put(key, undefined, ANY);
+  async delete(key: string, options?: WriteOptions): Promise<void> {
+    await this.#put(key, undefined, ANY, leaseOf(options));
   }
 
   /**
@@ -433,8 +487,9 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     key: string,
     expected: Version,
     value: S | undefined,
+    options?: WriteOptions,
   ): Promise<CompareAndSetResult> {
-    return this.#put(key, value, expected);
+    return this.#put(key, value, expected, leaseOf(options));
   }
 
   /**
@@ -674,16 +729,29 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
       : Date.now() + this.#timeToLive;
   }
 
-  async #commit(plan: CommitPlan): Promise<
+  async #commit(plan: CommitPlan, lease?: KvLease): Promise<
     { ok: true; versionstamp: string } | { ok: false }
   > {
-    return await retryLocked(() => plan.build(this.#kv).commit());
+    if (lease === undefined || !lease.held) {
+      return await retryLocked(() => plan.build(this.#kv).commit());
+    }
+    // The lease goes with the write: both happen, or neither (and a lost
+    // lease refuses the write with a SessionLeaseLostError).
+    await lease.pause();
+    const result = await retryLocked(() => {
+      const atomic = plan.build(this.#kv);
+      lease.addRelease(atomic);
+      return atomic.commit();
+    });
+    await lease.settle(result);
+    return result;
   }
 
   async #put(
     key: string,
     value: S | undefined,
     expected: Expected,
+    lease?: KvLease,
   ): Promise<CompareAndSetResult> {
     const head = this.#headKey(key);
     let state = this.#cached(key, expected) ??
@@ -698,8 +766,8 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
         continue;
       }
       const outcome = value === undefined
-        ? await this.#commitDelete(key, head, state)
-        : await this.#commitValue(key, head, state, value, expected);
+        ? await this.#commitDelete(key, head, state, lease)
+        : await this.#commitValue(key, head, state, value, expected, lease);
       if ("retry" in outcome) {
         state = outcome.retry;
         continue;
@@ -771,6 +839,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     key: string,
     head: KvKey,
     state: State,
+    lease: KvLease | undefined,
   ): Promise<Outcome> {
     if (state.head.kind === "none") return { ok: true, version: null };
     const headBytes = this.#keyBytes(head);
@@ -782,7 +851,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     if (touched && !this.#planPending(head, state, plan, pending)) {
       throw new Error("unreachable: a delete always fits one commit");
     }
-    const result = await this.#commit(plan);
+    const result = await this.#commit(plan, lease);
     if (!result.ok) return { retry: await this.#readState(key, head) };
     await this.#afterCommit(key, head, {
       vs: null,
@@ -799,6 +868,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     state: State,
     value: S,
     expected: Expected,
+    lease: KvLease | undefined,
   ): Promise<Outcome> {
     const expires = this.#deadline();
     const stored = encodeInline(value, expires);
@@ -813,7 +883,9 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     }
     let result;
     try {
-      result = await this.#commit(plan);
+      // Chunked writes release the lease afterwards, in a commit of its own
+      // (their commits may be full); their compare-and-set still holds.
+      result = await this.#commit(plan, lease);
     } catch (error) {
       if (isValueTooLarge(error)) {
         return await this.#writeChunked(key, head, state, value, expected);

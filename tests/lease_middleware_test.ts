@@ -1,0 +1,201 @@
+// The session middleware with a leasing store (DenoKvStorage `lease`): when
+// the lease is taken and given back, renewal during a long handler, and a
+// write refused when the lease was lost. "Instances" are two stores on one
+// KV: each has its own key locks, as two processes would.
+import { Bot, BotError, type Context } from "grammy";
+import {
+  lazySession,
+  type LazySessionFlavor,
+  session,
+  type SessionFlavor,
+} from "../mod.ts";
+import { DenoKvStorage, SessionLeaseLostError } from "../kv.ts";
+import { assert, assertEquals } from "./deps.ts";
+import { message, settlesWithin } from "./_helpers.ts";
+
+const botInfo = {
+  id: 1,
+  is_bot: true,
+  first_name: "Test",
+  username: "test_bot",
+} as Bot["botInfo"];
+const LEASE = ["sessions", "42", "~lease"];
+
+function strictBot(storage: DenoKvStorage<number>) {
+  const bot = new Bot<Context & SessionFlavor<number>>("0:test", { botInfo });
+  bot.use(session({ storage, initial: () => 0 }));
+  return bot;
+}
+
+/** Counts commits made through the handle. */
+function counting(kv: Deno.Kv): Deno.Kv & { commits: number } {
+  const counts = { commits: 0 };
+  return new Proxy(kv, {
+    get(target, property) {
+      if (property === "commits") return counts.commits;
+      if (property === "atomic") {
+        return () => {
+          const atomic = target.atomic();
+          const commit = atomic.commit.bind(atomic);
+          atomic.commit = () => (counts.commits++, commit());
+          return atomic;
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  }) as Deno.Kv & { commits: number };
+}
+
+async function withKv(body: (kv: Deno.Kv) => Promise<void>): Promise<void> {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await body(kv);
+  } finally {
+    kv.close();
+  }
+}
+
+Deno.test("session middleware with a lease", async (t) => {
+  await t.step(
+    "releases the lease in the write's commit",
+    () =>
+      withKv(async (kv) => {
+        const counted = counting(kv);
+        const bot = strictBot(new DenoKvStorage(counted, { lease: true }));
+        let held = false;
+        bot.on("message", async (ctx) => {
+          held = (await kv.get(LEASE)).versionstamp !== null;
+          ctx.session++;
+        });
+        await bot.handleUpdate(message(42, "+1"));
+        assert(held, "the lease is held while the handler runs");
+        assertEquals(counted.commits, 2); // take the lease; write + release
+        assertEquals((await kv.get(LEASE)).versionstamp, null);
+        assertEquals((await kv.get(["sessions", "42"])).value, 1);
+      }),
+  );
+
+  await t.step(
+    "gives the lease back when nothing is written",
+    () =>
+      withKv(async (kv) => {
+        const counted = counting(kv);
+        const bot = strictBot(new DenoKvStorage(counted, { lease: true }));
+        bot.on("message", () => {});
+        await bot.handleUpdate(message(42, "read only"));
+        assertEquals(counted.commits, 2); // take, release
+        assertEquals((await kv.get(LEASE)).versionstamp, null);
+      }),
+  );
+
+  await t.step(
+    "gives the lease back when the handler throws",
+    () =>
+      withKv(async (kv) => {
+        // A long time to live: only a release lets the next update in.
+        const storage = new DenoKvStorage<number>(kv, {
+          lease: { timeToLive: 60_000 },
+        });
+        const bot = strictBot(storage);
+        bot.on("message", (ctx) => {
+          if (ctx.msg.text === "throw") throw new Error("handler failed");
+          ctx.session++;
+        });
+        const failed = await bot.handleUpdate(message(42, "throw")).catch((
+          error,
+        ) => error);
+        assert(failed instanceof BotError);
+        const other = strictBot(
+          new DenoKvStorage<number>(kv, { lease: { timeToLive: 60_000 } }),
+        );
+        other.on("message", (ctx) => void ctx.session++);
+        await settlesWithin(other.handleUpdate(message(42, "+1")), 10_000);
+        assertEquals(await storage.read("42"), 1);
+      }),
+  );
+
+  await t.step(
+    "a lazy session takes the lease only when it is used",
+    () =>
+      withKv(async (kv) => {
+        const counted = counting(kv);
+        const bot = new Bot<Context & LazySessionFlavor<number>>("0:test", {
+          botInfo,
+        });
+        bot.use(lazySession({
+          storage: new DenoKvStorage<number>(counted, { lease: true }),
+          initial: () => 0,
+        }));
+        bot.hears("+1", async (ctx) => {
+          ctx.session = Promise.resolve((await ctx.session) + 1);
+        });
+        await bot.handleUpdate(message(42, "hello"));
+        assertEquals(counted.commits, 0);
+        await bot.handleUpdate(message(42, "+1"));
+        assertEquals(counted.commits, 2);
+        assertEquals((await kv.get(["sessions", "42"])).value, 1);
+        assertEquals((await kv.get(LEASE)).versionstamp, null);
+      }),
+  );
+
+  await t.step(
+    "renews during a long handler: the other instance waits",
+    () =>
+      withKv(async (kv) => {
+        const options = { lease: { timeToLive: 100 } };
+        const order: string[] = [];
+        const slow = strictBot(new DenoKvStorage<number>(kv, options));
+        slow.on("message", async (ctx) => {
+          order.push("slow starts");
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          ctx.session++;
+          order.push("slow ends");
+        });
+        const fast = strictBot(new DenoKvStorage<number>(kv, options));
+        fast.on("message", (ctx) => {
+          order.push("fast runs");
+          ctx.session++;
+        });
+        const first = slow.handleUpdate(message(42, "+1"));
+        while ((await kv.get(LEASE)).versionstamp === null) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        await settlesWithin(
+          Promise.all([first, fast.handleUpdate(message(42, "+1"))]),
+          10_000,
+        );
+        assertEquals(order, ["slow starts", "slow ends", "fast runs"]);
+        assertEquals((await kv.get(["sessions", "42"])).value, 2);
+      }),
+  );
+
+  await t.step(
+    "a write after the lease was lost is refused, nothing stored",
+    () =>
+      withKv(async (kv) => {
+        await kv.set(["sessions", "42"], 7);
+        const thief = new DenoKvStorage<number>(kv, { lease: true });
+        const bot = strictBot(new DenoKvStorage<number>(kv, { lease: true }));
+        bot.on("message", async (ctx) => {
+          ctx.session = 1000;
+          // The lease ran out (as if this process had been paused) and
+          // another instance took the key.
+          await kv.delete(LEASE);
+          const stolen = await thief.acquireLease!("42");
+          await stolen.release();
+          await thief.acquireLease!("42");
+        });
+        const error = await bot.handleUpdate(message(42, "+1")).catch((e) => e);
+        assert(error instanceof BotError);
+        assert(
+          error.error instanceof SessionLeaseLostError,
+          String(error.error),
+        );
+        assertEquals((await kv.get(["sessions", "42"])).value, 7);
+        // The other instance's lease is untouched.
+        assert((await kv.get(LEASE)).versionstamp !== null);
+        await kv.delete(LEASE);
+      }),
+  );
+});

@@ -63,20 +63,27 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Runs `operation`, retrying it with jittered backoff (up to about 1.5 s in
- * all) while KV says the database is locked: several processes on one KV
+ * Runs `operation`, retrying it with jittered backoff (by default up to
+ * about 1.5 s in all) while KV says the database is locked: several processes on one KV
  * file. Such a commit was not applied, so it is safe to repeat.
  */
-export async function retryBusy<T>(operation: () => Promise<T>): Promise<T> {
+export async function retryBusy<T>(
+  operation: () => Promise<T>,
+  attempts: number = LOCK_ATTEMPTS,
+): Promise<T> {
   for (let attempt = 0;; attempt++) {
     try {
       return await operation();
     } catch (error) {
-      const message = error instanceof Error ? error.message : "";
-      if (!LOCKED.test(message) || attempt + 1 >= LOCK_ATTEMPTS) throw error;
+      if (!isBusy(error) || attempt + 1 >= attempts) throw error;
       await sleep(Math.random() * Math.min(250, 2 * 2 ** attempt));
     }
   }
+}
+
+/** Whether KV refused an operation because SQLite was busy. */
+export function isBusy(error: unknown): boolean {
+  return error instanceof Error && LOCKED.test(error.message);
 }
 
 /**

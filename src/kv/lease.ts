@@ -27,6 +27,7 @@
  */
 import { SessionConflictError } from "../errors.ts";
 import {
+  isBusy,
   type LeaseAtomic,
   type LeaseEntry,
   type LeaseKey,
@@ -288,12 +289,9 @@ export class KvLease {
     const atomic = this.#kv.atomic();
     atomic.check({ key: this.key, versionstamp: this.#versionstamp });
     atomic.delete(this.key);
-    await retryBusy(() => atomic.commit());
-  }
-
-  /** Releases the lease (for `await using`). */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.release();
+    // Keep trying for longer than a commit: until the lease is gone, the
+    // next holder waits (at worst until the lease expires).
+    await retryBusy(() => atomic.commit(), 30);
   }
 }
 
@@ -360,7 +358,7 @@ export async function acquireLease(
       );
       atomic.set(key, { owner, until }, { expireIn: until - now });
       if (state.claimVs !== null) atomic.delete(claimKey);
-      const result = await retryBusy(() => atomic.commit());
+      const result = await commitUnlessBusy(atomic);
       if (result.ok) {
         return new KvLease(kv, key, {
           owner,
@@ -375,7 +373,7 @@ export async function acquireLease(
       const atomic = kv.atomic();
       atomic.check({ key: claimKey, versionstamp: state.claimVs });
       atomic.set(claimKey, { owner, until }, { expireIn: until - now });
-      if ((await retryBusy(() => atomic.commit())).ok) claimed = true;
+      if ((await commitUnlessBusy(atomic)).ok) claimed = true;
     }
     if (entries !== undefined) {
       const waitUntil = state.leaseFree ? state.claimUntil : state.leaseUntil;
@@ -395,6 +393,21 @@ export async function acquireLease(
       }
     }
     entries = await retryBusy(() => kv.getMany([key, claimKey]));
+  }
+}
+
+/**
+ * Commits; a database that stays busy (many processes on one local KV file)
+ * counts as a failed attempt: the waiter reads again and keeps waiting.
+ */
+async function commitUnlessBusy(
+  atomic: LeaseAtomic,
+): Promise<{ ok: true; versionstamp: string } | { ok: false }> {
+  try {
+    return await retryBusy(() => atomic.commit());
+  } catch (error) {
+    if (isBusy(error)) return { ok: false };
+    throw error;
   }
 }
 

@@ -15,7 +15,12 @@ import type {
   VersionedValue,
   WriteOptions,
 } from "./storage_adapter.ts";
-import { acquireLease, KvLease } from "./kv/lease.ts";
+import type { KvLease } from "./kv/lease.ts";
+import {
+  heldLease,
+  leaseAcquirer,
+  leaseTimeToLive,
+} from "./kv/_lease_store.ts";
 import {
   CHILD_KEY_EXTRA_BYTES,
   CommitPlan,
@@ -127,13 +132,6 @@ export interface DenoKvStorageOptions {
   lease?: boolean | { timeToLive?: number };
 }
 
-/** The lease's time to live when `lease: true`. */
-const DEFAULT_LEASE_TTL = 10_000;
-/** The longest hold when the middleware does not say (its `lockTimeout`). */
-const DEFAULT_MAX_HOLD = 30_000;
-/** The key part of a session's lease, under its head key. */
-const LEASE_PART = "~lease";
-
 /** The state of one session key: the head and the pending record. */
 interface State {
   /** The physical versionstamp of the head (`null` if absent). */
@@ -176,11 +174,6 @@ function hasPending(state: State): boolean {
 
 function pendingBytes(pending: PendingGenerations): number {
   return SMALL_RECORD_BYTES + 64 * Object.keys(pending).length;
-}
-
-function leaseOf(options: WriteOptions | undefined): KvLease | undefined {
-  const lease = options?.lease;
-  return lease instanceof KvLease ? lease : undefined;
 }
 
 function describe(error: unknown): string {
@@ -294,23 +287,13 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     this.#refreshAfter = timeToLive === undefined || refreshRatio >= 1
       ? undefined
       : timeToLive * refreshRatio;
-    const { lease = false } = options;
-    if (lease !== false) {
-      const leaseTtl = lease === true
-        ? DEFAULT_LEASE_TTL
-        : lease.timeToLive ?? DEFAULT_LEASE_TTL;
-      if (!(leaseTtl > 0 && Number.isFinite(leaseTtl))) {
-        throw new RangeError(
-          `lease.timeToLive must be a positive number of milliseconds, got ${leaseTtl}`,
-        );
-      }
-      this.acquireLease = (key, options = {}) =>
-        acquireLease(kv, [...this.#headKey(key), LEASE_PART], {
-          timeToLive: leaseTtl,
-          maxHold: options.maxHold ?? DEFAULT_MAX_HOLD,
-          label: key,
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
+    const leaseTtl = leaseTimeToLive(options.lease);
+    if (leaseTtl !== undefined) {
+      this.acquireLease = leaseAcquirer(
+        kv,
+        (key) => this.#headKey(key),
+        leaseTtl,
+      );
     }
   }
 
@@ -435,7 +418,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * ```
    */
   async write(key: string, value: S, options?: WriteOptions): Promise<void> {
-    await this.#put(key, value, ANY, leaseOf(options));
+    await this.#put(key, value, ANY, heldLease(options));
   }
 
   /**
@@ -458,7 +441,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * ```
    */
   async delete(key: string, options?: WriteOptions): Promise<void> {
-    await this.#put(key, undefined, ANY, leaseOf(options));
+    await this.#put(key, undefined, ANY, heldLease(options));
   }
 
   /**
@@ -489,7 +472,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     value: S | undefined,
     options?: WriteOptions,
   ): Promise<CompareAndSetResult> {
-    return this.#put(key, value, expected, leaseOf(options));
+    return this.#put(key, value, expected, heldLease(options));
   }
 
   /**

@@ -49,8 +49,6 @@ export interface AcquireLeaseOptions {
    * milliseconds: the session's `lockTimeout`.
    */
   maxHold?: number;
-  /** Stops waiting for the lease. */
-  signal?: AbortSignal;
 }
 
 /**

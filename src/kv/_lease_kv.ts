@@ -30,6 +30,33 @@ export interface LeaseAtomic {
   commit(): Promise<{ ok: true; versionstamp: string } | { ok: false }>;
 }
 
+/**
+ * An `AbortSignal`, typed structurally so that the types need no DOM or
+ * Node.js library.
+ */
+export interface LeaseSignal {
+  /** Whether it was aborted. */
+  readonly aborted: boolean;
+  /** Why it was aborted. */
+  readonly reason: unknown;
+  /** Listens for the abort. */
+  addEventListener(
+    type: "abort",
+    listener: () => void,
+    options?: { once?: boolean },
+  ): void;
+  /** Stops listening. */
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/** The reader of a `kv.watch` stream, typed structurally. */
+export interface LeaseWatchReader {
+  /** The next change. */
+  read(): Promise<{ done: boolean; value?: readonly LeaseEntry[] }>;
+  /** Stops watching. */
+  cancel(): Promise<void>;
+}
+
 /** The part of the KV API that a lease uses. */
 export interface LeaseKv {
   /** Reads up to 10 keys in one consistent snapshot. */
@@ -37,7 +64,7 @@ export interface LeaseKv {
   /** Starts an atomic operation. */
   atomic(): LeaseAtomic;
   /** Streams the entries of `keys` each time one of them changes. */
-  watch?(keys: LeaseKey[]): ReadableStream<LeaseEntry[]>;
+  watch?(keys: LeaseKey[]): { getReader(): LeaseWatchReader };
 }
 
 const LOCKED = /database is locked|SQLITE_BUSY|database table is locked/i;
@@ -46,7 +73,7 @@ const LOCKED = /database is locked|SQLITE_BUSY|database table is locked/i;
 const LOCK_ATTEMPTS = 12;
 
 /** Sleeps `ms`, or rejects with the signal's reason once it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: LeaseSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const done = () => {
@@ -97,30 +124,32 @@ export async function waitForChange(
   keys: LeaseKey[],
   seen: readonly (string | null)[],
   ms: number,
-  signal: AbortSignal | undefined,
+  signal: LeaseSignal | undefined,
 ): Promise<void> {
   if (typeof kv.watch !== "function") return await sleep(ms, signal);
-  const stop = new AbortController();
-  const stopped = signal === undefined
-    ? stop.signal
-    : AbortSignal.any([signal, stop.signal]);
+  if (signal?.aborted) throw signal.reason;
   const reader = kv.watch(keys).getReader();
   const changed = (async () => {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return;
+      if (done || value === undefined) return;
       if (value.some((entry, i) => entry.versionstamp !== seen[i])) return;
     }
   })();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let abort: (() => void) | undefined;
   try {
     await Promise.race([
       changed,
-      sleep(ms, stopped).catch((reason) => {
-        if (signal?.aborted) throw reason;
+      new Promise<void>((resolve, reject) => {
+        timer = setTimeout(resolve, ms);
+        abort = () => reject(signal!.reason);
+        signal?.addEventListener("abort", abort, { once: true });
       }),
     ]);
   } finally {
-    stop.abort();
+    clearTimeout(timer);
+    if (abort !== undefined) signal?.removeEventListener("abort", abort);
     await reader.cancel().catch(() => {});
     await changed.catch(() => {});
   }

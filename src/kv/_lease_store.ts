@@ -50,7 +50,6 @@ export function leaseAcquirer(
       timeToLive,
       maxHold: options.maxHold ?? DEFAULT_MAX_HOLD,
       label: key,
-      ...(options.signal ? { signal: options.signal } : {}),
     });
 }
 

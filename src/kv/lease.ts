@@ -32,6 +32,7 @@ import {
   type LeaseEntry,
   type LeaseKey,
   type LeaseKv,
+  type LeaseSignal,
   retryBusy,
   waitForChange,
 } from "./_lease_kv.ts";
@@ -43,6 +44,8 @@ export type {
   LeaseKey,
   LeaseKeyPart,
   LeaseKv,
+  LeaseSignal,
+  LeaseWatchReader,
 } from "./_lease_kv.ts";
 
 /** Options of {@linkcode acquireLease}. */
@@ -61,8 +64,11 @@ export interface LeaseOptions {
   owner?: string;
   /** Names the session key in error messages (default: the KV key). */
   label?: string;
-  /** Stops waiting: the promise rejects with the signal's reason. */
-  signal?: AbortSignal;
+  /**
+   * Stops waiting (an `AbortSignal`): the promise rejects with the signal's
+   * reason.
+   */
+  signal?: LeaseSignal;
   /**
    * Stops waiting after this many milliseconds with a
    * {@linkcode SessionLeaseTimeoutError}. Default: wait as long as it takes.
@@ -341,7 +347,7 @@ export async function acquireLease(
   let entries: LeaseEntry[] | undefined; // unknown before the first read
   let claimed = false;
   for (let round = 0;; round++) {
-    signal?.throwIfAborted();
+    if (signal?.aborted) throw signal.reason;
     if (timeout !== undefined && Date.now() - started >= timeout) {
       if (claimed) await dropClaim(kv, claimKey, owner);
       throw new SessionLeaseTimeoutError(label, timeout);

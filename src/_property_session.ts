@@ -14,15 +14,13 @@ import {
 } from "./errors.ts";
 import type {
   CompareAndSetResult,
-  SessionLease,
-  StorageAdapter,
   Version,
   VersionedValue,
-  WriteOptions,
 } from "./storage_adapter.ts";
 import { deepClone } from "./_clone.ts";
 import { fingerprint } from "./_fingerprint.ts";
 import { sessionLocks } from "./_key_lock.ts";
+import { LeaseSlot } from "./_session_lease.ts";
 import type { ResolvedOptions } from "./_options.ts";
 import { isPromiseLike } from "./_util.ts";
 
@@ -82,8 +80,7 @@ export class PropertySession<S> {
   #held: string | undefined = undefined;
   #lockTried = false;
   #finished = false;
-  // The cross-instance lease (storages with `acquireLease`), once taken.
-  #lease: SessionLease | undefined = undefined;
+  readonly #lease = new LeaseSlot();
 
   constructor(
     readonly options: ResolvedOptions<S>,
@@ -125,7 +122,10 @@ export class PropertySession<S> {
     const key = this.key;
     if (storage.acquireLease !== undefined && key !== undefined) {
       waiting = (waiting ?? Promise.resolve()).then(() =>
-        this.#takeLease(storage, key)
+        this.#lease.take(storage, key, () => this.#finished, undefined)
+          .catch((error) => {
+            throw storageError(key, "read", error);
+          })
       );
     }
     if (waiting === undefined) return undefined;
@@ -134,30 +134,7 @@ export class PropertySession<S> {
     });
     // A failed acquisition is reported by `finish()` or to whoever awaits it.
     locking.catch(() => {});
-    this.#locking = locking;
-    return locking;
-  }
-
-  async #takeLease(storage: StorageAdapter<S>, key: string): Promise<void> {
-    if (this.#finished) return;
-    let lease: SessionLease;
-    try {
-      lease = await storage.acquireLease!(key);
-    } catch (error) {
-      throw storageError(key, "read", error);
-    }
-    if (this.#finished) await lease.release();
-    else this.#lease = lease;
-  }
-
-  // Gives the lease back at the end of the update (a no-op if the write's
-  // commit released it already). A failed release only delays the next
-  // holder until the lease expires.
-  #releaseLease(): Promise<void> | undefined {
-    const lease = this.#lease;
-    if (lease === undefined) return undefined;
-    this.#lease = undefined;
-    return lease.release().catch(() => {});
+    return this.#locking = locking;
   }
 
   /**
@@ -168,10 +145,9 @@ export class PropertySession<S> {
     this.#finished = true;
     const held = this.#held;
     this.#held = undefined;
-    const leased = this.#releaseLease();
-    if (held === undefined) return;
-    if (leased === undefined) sessionLocks.release(held);
-    else void leased.finally(() => sessionLocks.release(held));
+    if (held !== undefined) {
+      this.#lease.releaseThen(() => sessionLocks.release(held));
+    } else this.#lease.release();
   }
 
   /** Reads the stored value (strict sessions, before the handlers run). */
@@ -295,24 +271,7 @@ export class PropertySession<S> {
    * waiting) to do.
    */
   finish(): Promise<void> | undefined {
-    let done: Promise<void> | undefined;
-    try {
-      done = this.#finish();
-    } catch (error) {
-      const released = this.#releaseLease();
-      if (released === undefined) throw error;
-      return released.then(() => {
-        throw error;
-      });
-    }
-    if (done === undefined) return this.#releaseLease();
-    return done.then(
-      () => this.#releaseLease(),
-      async (error) => {
-        await this.#releaseLease();
-        throw error;
-      },
-    );
+    return this.#lease.after(() => this.#finish());
   }
 
   #finish(): Promise<void> | undefined {
@@ -351,9 +310,7 @@ export class PropertySession<S> {
     const checked = this.#based && this.#version !== undefined &&
       storage.compareAndSet !== undefined;
     // A storage that made the lease may release it in the write's commit.
-    const extra: [] | [WriteOptions] = this.#lease === undefined
-      ? []
-      : [{ lease: this.#lease }];
+    const extra = this.#lease.writeArgs();
     let result: unknown;
     try {
       result = checked

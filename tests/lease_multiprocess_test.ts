@@ -4,7 +4,7 @@
 // every increment is counted or reported as a conflict, none lost.
 import { DenoKvStorage } from "../kv.ts";
 import type { LeaseBotReport } from "./fixtures/lease_bot.ts";
-import { assertEquals } from "./deps.ts";
+import { assert, assertEquals } from "./deps.ts";
 import { settlesWithin } from "./_helpers.ts";
 
 const PROCESSES = 4;
@@ -16,6 +16,8 @@ async function runProcesses(
   path: string,
   mode: "strict" | "lazy",
   lease: "lease" | "none",
+  updates = UPDATES,
+  chats = 5,
 ): Promise<LeaseBotReport[]> {
   const children = Array.from(
     { length: PROCESSES },
@@ -29,9 +31,10 @@ async function runProcesses(
           path,
           mode,
           lease,
-          `${UPDATES}`,
+          `${updates}`,
           `${IN_FLIGHT}`,
           `${i + 1}`,
+          `${chats}`,
         ],
         stdin: "piped",
         stdout: "piped",
@@ -129,6 +132,25 @@ Deno.test("processes sharing one KV file with a session lease", async (t) => {
         }),
     );
   }
+  await t.step(
+    "one hot chat makes progress in every process",
+    () =>
+      withKvFile(async (path) => {
+        const reports = await settlesWithin(
+          runProcesses(path, "strict", "lease", 50, 1),
+          120_000,
+        );
+        for (const report of reports) {
+          assertEquals(report.errors, []);
+          assertEquals(report.ok, 50);
+        }
+        assertEquals(await storedSum(path), PROCESSES * 50);
+        // Turns are shared: every process got the chat before any process
+        // was done with all of its updates.
+        const firstEnd = Math.min(...reports.map((r) => r.lastDone));
+        for (const report of reports) assert(report.firstDone <= firstEnd);
+      }),
+  );
   await t.step(
     "strict, no lease: every update counted or reported",
     () =>

@@ -1,10 +1,13 @@
+// This module is browser compatible.
+
 /**
  * Sessions for grammY bots: a drop-in replacement for grammY's built-in
  * session plugin (`session`, `lazySession`, `MemorySessionStorage`,
  * `enhanceStorage`, `StorageAdapter`) that does not lose updates under
- * concurrency, does not write sessions that did not change, expires sessions
- * for real, and comes with a Deno KV store for sessions of any size
- * ({@linkcode DenoKvStorage}).
+ * concurrency, does not write sessions that did not change, and expires sessions
+ * for real. The Deno KV store for sessions of any size, `DenoKvStorage`, is
+ * in the `./kv` entry point, so that this one runs on every runtime grammY
+ * runs on (browsers and Cloudflare Workers included).
  *
  * @example The pizza counter from the grammY guide
  * ```ts
@@ -34,8 +37,8 @@ export * from "./src/session.ts";
 export * from "./src/lazy_session.ts";
 export type * from "./src/session_flavor.ts";
 export type * from "./src/session_options.ts";
+export type * from "./src/session_context.ts";
 export type * from "./src/storage_adapter.ts";
 export * from "./src/enhance_storage.ts";
 export * from "./src/memory_session_storage.ts";
 export * from "./src/errors.ts";
-export * from "./src/deno_kv_storage.ts";

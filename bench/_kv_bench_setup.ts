@@ -1,13 +1,8 @@
 // Shared setup of the KV benchmarks: a bot per variant, a realistic mix of
 // updates, and a KV handle that counts the calls made through it.
 import { Bot, type Context, session as grammySession } from "grammy";
-import {
-  DenoKvStorage,
-  type KvLike,
-  lazySession,
-  session,
-  type StorageAdapter,
-} from "../mod.ts";
+import { lazySession, session, type StorageAdapter } from "../mod.ts";
+import { DenoKvStorage, type KvLike } from "../kv.ts";
 
 /** The session of the benchmark bots. */
 export interface Data {

@@ -4,12 +4,8 @@
 import { Bot, type Context, session as grammySession } from "grammy";
 import type { Update } from "grammy/types";
 import { sequentialize } from "@grammyjs/runner";
-import {
-  DenoKvStorage,
-  type KvLike,
-  session,
-  type StorageAdapter,
-} from "../mod.ts";
+import { session, type StorageAdapter } from "../mod.ts";
+import { DenoKvStorage, type KvLike } from "../kv.ts";
 
 /** Updates handled at once, as grammY runner does by default-ish. */
 export const IN_FLIGHT = 32;

@@ -1,7 +1,11 @@
 /**
- * Builds the npm mirror into `npm/`: ESM `.js` and `.d.ts` for every entry
- * point of `deno.json`'s `exports`, a `package.json` generated from
- * `deno.json`, and the README and LICENSE.
+ * Builds the npm mirror into `npm/`, for every entry point of `deno.json`'s
+ * `exports`: ES modules in `esm/` and CommonJS in `script/` (each with its
+ * `.d.ts`), compiled from the same sources; ES module wrappers in `node/`
+ * that re-export the CommonJS build, so that Node.js and Bun load one copy of
+ * the module (one lock table, one set of context accessors) whether a bot
+ * `import`s or `require`s it; a `package.json` generated from `deno.json`
+ * (its `npm` field holds what only npm needs), and the README and LICENSE.
  *
  * Run it with `deno task build:npm`. It exits non-zero, with every diagnostic
  * printed, on a type error or when the emitted files would not work on Node
@@ -15,6 +19,12 @@ import ts from "typescript";
 const root = new URL("../", import.meta.url);
 const rootDir = path(root);
 const outDir = `${rootDir}npm`;
+/**
+ * Entry points that run on Deno only and are left out of the npm mirror: the
+ * session tools (`./cli`) open KV with `Deno.openKv` and serve with
+ * `Deno.serve`.
+ */
+const DENO_ONLY_EXPORTS = new Set(["./cli"]);
 
 /** The parts of `deno.json` the build reads. */
 interface DenoConfig {
@@ -25,7 +35,26 @@ interface DenoConfig {
   exports?: string | Record<string, string>;
   imports?: Record<string, string>;
   compilerOptions?: Record<string, unknown>;
+  /** Fields copied into package.json as they are (repository, peers...). */
+  npm?: Record<string, unknown>;
 }
+
+/** The fields of `deno.json`'s `npm` object that the build copies. */
+const NPM_FIELDS = [
+  "author",
+  "repository",
+  "homepage",
+  "bugs",
+  "keywords",
+  "engines",
+  "peerDependencies",
+  "peerDependenciesMeta",
+] as const;
+
+/** The three builds in `npm/`. */
+const ESM_DIR = "esm";
+const CJS_DIR = "script";
+const NODE_DIR = "node";
 
 /** One subpath of the package: `"."` or `"./kv"`, and its source file. */
 interface EntryPoint {
@@ -72,7 +101,17 @@ const FIXED_OPTIONS: ts.CompilerOptions = {
   verbatimModuleSyntax: true,
   newLine: ts.NewLineKind.LineFeed,
   rootDir,
-  outDir,
+  outDir: `${outDir}/${ESM_DIR}`,
+};
+
+/** What differs for the CommonJS build. */
+const CJS_OPTIONS: ts.CompilerOptions = {
+  module: ts.ModuleKind.CommonJS,
+  moduleResolution: ts.ModuleResolutionKind.Node10,
+  // The sources are ES modules written for `verbatimModuleSyntax`; checked
+  // in the ESM build, and turned into `require()` here.
+  verbatimModuleSyntax: false,
+  outDir: `${outDir}/${CJS_DIR}`,
 };
 
 if (import.meta.main) {
@@ -102,38 +141,77 @@ async function build(): Promise<void> {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   });
 
-  const emitted = compile(entries, compilerOptions(config), meta.name);
+  const options = compilerOptions(config);
+  const esm = compile(entries, options, meta.name);
+  const cjs = compile(entries, { ...options, ...CJS_OPTIONS }, meta.name);
+  const emitted = new Map([...esm.emitted, ...cjs.emitted]);
+  await Deno.writeTextFile(
+    `${outDir}/${CJS_DIR}/package.json`,
+    JSON.stringify({ type: "commonjs" }, null, 2) + "\n",
+  );
+  for (const entry of entries) {
+    const file = `${outDir}/${NODE_DIR}/${jsName(entry)}`;
+    const text = nodeWrapper(entry, esm.valueExports.get(entry.source) ?? []);
+    emitted.set(file, text);
+    await Deno.mkdir(`${outDir}/${NODE_DIR}`, { recursive: true });
+    await Deno.writeTextFile(file, text);
+  }
   const imports = checkEmittedFiles(emitted);
-  const { dependencies, peerDependencies } = dependenciesFor(imports, config);
-
-  const outputs = (entry: EntryPoint) => {
-    const base = `./${entry.source.replace(/\.ts$/, "")}`;
-    return { types: `${base}.d.ts`, import: `${base}.js` };
+  const computed = dependenciesFor(imports, config);
+  const npm = npmFields(config);
+  const peerDependencies = {
+    ...computed.peerDependencies,
+    ...(npm.peerDependencies as Record<string, string> | undefined),
   };
+  const { dependencies } = computed;
+
   const main = entries.find((entry) => entry.subpath === ".");
+  const others = entries.filter((entry) => entry.subpath !== ".");
   const packageJson = {
     name: meta.name,
     version: meta.version,
     description: meta.description,
     license: meta.license,
+    ...npm,
     type: "module",
-    // For tools that predate `exports`; left out without a "." entry.
-    ...(main ? { main: outputs(main).import, types: outputs(main).types } : {}),
+    // For tools that predate `exports` (TypeScript's `node10` resolution,
+    // old bundlers); left out without a "." entry.
+    ...(main
+      ? {
+        main: `./${CJS_DIR}/${jsName(main)}`,
+        module: `./${ESM_DIR}/${jsName(main)}`,
+        types: `./${CJS_DIR}/${dtsName(main)}`,
+      }
+      : {}),
+    ...(others.length > 0
+      ? {
+        typesVersions: {
+          "*": Object.fromEntries(
+            others.map((entry) => [
+              entry.subpath.slice(2),
+              [`./${CJS_DIR}/${dtsName(entry)}`],
+            ]),
+          ),
+        },
+      }
+      : {}),
     exports: Object.fromEntries(
-      entries.map((entry) => [entry.subpath, outputs(entry)]),
+      entries.map((entry) => [entry.subpath, exportConditions(entry)]),
     ),
-    engines: { node: ">=18" },
     sideEffects: false,
     ...(Object.keys(dependencies).length > 0 ? { dependencies } : {}),
     ...(Object.keys(peerDependencies).length > 0
       ? {
         peerDependencies,
-        peerDependenciesMeta: Object.fromEntries(
-          Object.keys(peerDependencies).map((name) => [
-            name,
-            { optional: true },
-          ]),
-        ),
+        peerDependenciesMeta: {
+          ...Object.fromEntries(
+            Object.keys(computed.peerDependencies).map((name) => [
+              name,
+              { optional: true },
+            ]),
+          ),
+          ...(npm.peerDependenciesMeta as Record<string, unknown> | undefined),
+        },
       }
       : {}),
   };
@@ -159,6 +237,67 @@ async function build(): Promise<void> {
   );
 }
 
+/** `kv.ts` -> `kv.js` (relative to one build's folder). */
+function jsName(entry: EntryPoint): string {
+  return entry.source.replace(/\.ts$/, ".js");
+}
+
+/** `kv.ts` -> `kv.d.ts` (relative to one build's folder). */
+function dtsName(entry: EntryPoint): string {
+  return entry.source.replace(/\.ts$/, ".d.ts");
+}
+
+/**
+ * The conditions of one subpath. Node.js and Bun (`node`) get the ES module
+ * wrapper for `import`, the CommonJS build for `require`: the same code both
+ * ways. Bundlers, browsers and Workers get the ES modules.
+ */
+function exportConditions(entry: EntryPoint): Record<string, unknown> {
+  return {
+    import: {
+      types: `./${ESM_DIR}/${dtsName(entry)}`,
+      node: `./${NODE_DIR}/${jsName(entry)}`,
+      default: `./${ESM_DIR}/${jsName(entry)}`,
+    },
+    require: {
+      types: `./${CJS_DIR}/${dtsName(entry)}`,
+      default: `./${CJS_DIR}/${jsName(entry)}`,
+    },
+    default: `./${ESM_DIR}/${jsName(entry)}`,
+  };
+}
+
+/** An ES module that re-exports the CommonJS build of `entry`. */
+function nodeWrapper(entry: EntryPoint, names: string[]): string {
+  const depth = "../".repeat(entry.source.split("/").length);
+  const lines = [
+    "// Node.js and Bun load the CommonJS build for `import` too, so that one",
+    "// copy of the module (and of its state) exists however it is loaded.",
+    `import cjs from "${depth}${CJS_DIR}/${jsName(entry)}";`,
+  ];
+  if (names.length > 0) {
+    lines.push(
+      `export const {\n${names.map((n) => `  ${n},\n`).join("")}} = cjs;`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** `deno.json`'s `npm` field, checked against the fields the build knows. */
+function npmFields(config: DenoConfig): Record<string, unknown> {
+  const npm = config.npm ?? {};
+  const unknown = Object.keys(npm).filter((key) =>
+    !(NPM_FIELDS as readonly string[]).includes(key)
+  );
+  if (unknown.length > 0) {
+    throw new Error(
+      `deno.json's npm field has unknown keys: ${unknown.join(", ")} ` +
+        `(known: ${NPM_FIELDS.join(", ")})`,
+    );
+  }
+  return npm;
+}
+
 function packageMetadata(
   config: DenoConfig,
 ): Required<Pick<DenoConfig, "name" | "version" | "description" | "license">> {
@@ -181,7 +320,9 @@ function entryPoints(config: DenoConfig): EntryPoint[] {
   const exports = typeof config.exports === "string"
     ? { ".": config.exports }
     : config.exports ?? {};
-  const entries = Object.entries(exports).map(([subpath, target]) => {
+  const entries = Object.entries(exports).filter(([subpath]) =>
+    !DENO_ONLY_EXPORTS.has(subpath)
+  ).map(([subpath, target]) => {
     if (!/^\.\/[^/].*\.ts$/.test(target)) {
       throw new Error(
         `export "${subpath}" points to ${target}, expected a local .ts file`,
@@ -232,12 +373,21 @@ function compilerOptions(config: DenoConfig): ts.CompilerOptions {
   return { ...converted.options, ...FIXED_OPTIONS };
 }
 
-/** Type-checks and emits; returns the emitted files by absolute path. */
+/** What one compilation produced. */
+interface Compiled {
+  /** The emitted files by absolute path. */
+  emitted: Map<string, string>;
+  /** The names of the values (not types) each entry point exports. */
+  valueExports: Map<string, string[]>;
+}
+
+/** Type-checks and emits one build. */
 function compile(
   entries: EntryPoint[],
   options: ts.CompilerOptions,
   packageName: string,
-): Map<string, string> {
+): Compiled {
+  const treeDir = options.outDir!;
   const host = ts.createCompilerHost(options);
   const { fileExists, readFile, getSourceFile } = host;
   host.fileExists = (file) => file === NODE_SHIMS_FILE || fileExists(file);
@@ -253,7 +403,7 @@ function compile(
     // `rewriteRelativeImportExtensions` rewrites the `.js` files only; the
     // declaration emit keeps `./x.ts`, which Node's resolution cannot follow.
     if (file.endsWith(".d.ts")) text = rewriteTsSpecifiers(file, text);
-    text = rewriteExampleImports(file, text, entries, packageName);
+    text = rewriteExampleImports(file, text, entries, packageName, treeDir);
     emitted.set(file, text);
     Deno.mkdirSync(file.slice(0, file.lastIndexOf("/")), { recursive: true });
     Deno.writeTextFileSync(file, text);
@@ -298,7 +448,32 @@ function compile(
       "TypeScript could not emit:\n" + formatDiagnostics(result.diagnostics),
     );
   }
-  return emitted;
+  const checker = program.getTypeChecker();
+  const valueExports = new Map<string, string[]>();
+  for (const entry of entries) {
+    const file = program.getSourceFile(`${rootDir}${entry.source}`)!;
+    const module = checker.getSymbolAtLocation(file);
+    const names = module === undefined
+      ? []
+      : checker.getExportsOfModule(module).filter((symbol) => {
+        const target = symbol.flags & ts.SymbolFlags.Alias
+          ? checker.getAliasedSymbol(symbol)
+          : symbol;
+        return (target.flags & ts.SymbolFlags.Value) !== 0 &&
+          !isTypeOnlyExport(symbol);
+      }).map((symbol) => symbol.name).sort();
+    valueExports.set(entry.source, names);
+  }
+  return { emitted, valueExports };
+}
+
+/** Whether an export comes from `export type` (a value at runtime it is not). */
+function isTypeOnlyExport(symbol: ts.Symbol): boolean {
+  return (symbol.declarations ?? []).some((declaration) =>
+    (ts.isExportSpecifier(declaration) &&
+      (declaration.isTypeOnly || declaration.parent.parent.isTypeOnly)) ||
+    (ts.isExportDeclaration(declaration) && declaration.isTypeOnly)
+  );
 }
 
 /** Replaces `./x.ts` with `./x.js` in the module specifiers of a `.d.ts`. */
@@ -329,12 +504,13 @@ function rewriteExampleImports(
   text: string,
   entries: EntryPoint[],
   packageName: string,
+  treeDir: string,
 ): string {
   return text.replace(
     /^(\s*\*.*\bfrom )"(\.\.?\/[^"]+\.ts)"/gm,
     (line, start: string, specifier: string) => {
       const target = new URL(specifier, `file://${file}`).pathname
-        .slice(outDir.length + 1);
+        .slice(treeDir.length + 1);
       const entry = entries.find((entry) => entry.source === target);
       return entry === undefined
         ? line
@@ -410,7 +586,10 @@ function checkEmittedFiles(emitted: Map<string, string>): FoundImport[] {
   return found;
 }
 
-/** Every module specifier of imports, exports, `import()` and `import("x")` types. */
+/**
+ * Every module specifier of imports, exports, `import()`, `require()` and
+ * `import("x")` types.
+ */
 function moduleSpecifiers(source: ts.SourceFile): string[] {
   return [
     ...moduleSpecifierLiterals(source).map((literal) => literal.text),
@@ -435,7 +614,9 @@ function moduleSpecifierLiterals(
       literals.push(node.argument.literal);
     } else if (
       ts.isCallExpression(node) &&
-      node.expression.kind === ts.SyntaxKind.ImportKeyword
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword ||
+        (ts.isIdentifier(node.expression) &&
+          node.expression.text === "require"))
     ) {
       const [argument] = node.arguments;
       if (argument && ts.isStringLiteralLike(argument)) literals.push(argument);

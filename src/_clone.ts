@@ -1,3 +1,4 @@
+// This module is browser compatible.
 // Deep copies of session values, as a database would store them.
 //
 // The memory store copies values in on write and out on read with this, so

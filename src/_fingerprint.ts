@@ -1,3 +1,4 @@
+// This module is browser compatible.
 // Canonical encodings of session values, for change detection.
 //
 // The middleware fingerprints a session when it is read and again after the

@@ -1,8 +1,13 @@
+// This module is browser compatible.
 // Per-key locks that let the session middleware run updates sharing a session
 // key one after another, within one process.
 //
 // - A lock is owned by an update (its context object). An owner that asks
-//   again for a lock it holds gets it at once (nested session middleware).
+//   again for a lock it holds, or waits for, gets it with the same grant and
+//   gives it back as often as it asked: an update never waits for itself.
+// - The waiting rule (`lockTimeout`): a holder that keeps a lock for longer
+//   than its timeout while others wait loses it; its `onEvict.evict()` is called (the
+//   session then refuses to write) and the next waiter gets the lock.
 // - Waiters are served first come, first served; a released lock with no
 //   waiter is forgotten, so idle keys cost no memory.
 // - Deadlocks are impossible: before waiting, an owner checks whether the
@@ -15,8 +20,28 @@
 //   owner that neither holds nor awaits a lock, so that (common) case skips
 //   the check.
 
+import { shared } from "./_util.ts";
+
+// How many locks an owner holds. Only owners that hold locks can deadlock.
+const HOLDS: unique symbol = Symbol.for("@sessionkit/grammy/holds@1");
+interface Owner {
+  [HOLDS]?: number;
+}
+
+/** Told when it loses a lock it held too long (the waiting rule). */
+export interface Evictable {
+  evict(): void;
+}
+
+const NOBODY: Evictable = { evict: () => {} };
+
 interface Waiter {
   owner: object;
+  /** How often the owner asked for the lock. */
+  count: number;
+  promise: Promise<void>;
+  timeout: number;
+  onEvict: Evictable;
   // Consecutive per lock, in queue order: the waiter's index in the queue is
   // `ticket - queue[0].ticket`, as waiters only leave from the front.
   ticket: number;
@@ -25,6 +50,15 @@ interface Waiter {
 
 interface Holder {
   owner: object;
+  count: number;
+  timeout: number;
+  onEvict: Evictable;
+  /**
+   * Since when the current owner holds the lock while others wait (set when
+   * the first waiter queues, or at a handover to a waiter).
+   */
+  since: number | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
   queue: Waiter[];
   /** The ticket of the next waiter. */
   tickets: number;
@@ -35,8 +69,7 @@ export class KeyLock {
   readonly #held = new Map<string, Holder>();
   // For each waiting owner: the locks it waits for, with its tickets.
   readonly #waiting = new Map<object, Map<string, number>>();
-  // For each owner that holds locks: how many. Only those can deadlock.
-  readonly #holding = new Map<object, number>();
+  // (Kept on the owner itself, under HOLDS: cheaper than a map per update.)
 
   /** Number of locks currently held (for tests: idle keys cost nothing). */
   get size(): number {
@@ -44,67 +77,142 @@ export class KeyLock {
   }
 
   /**
-   * Acquires the lock `id` for `owner`. Returns `true` if the lock was free
-   * and is now the owner's (call {@linkcode KeyLock.release} later), `false`
-   * if the owner may go ahead without taking it (it holds it already, or
-   * waiting would deadlock), or a promise that resolves once the lock is the
-   * owner's (release it later, too).
+   * Acquires the lock `id` for `owner`. Returns `true` if the lock is the
+   * owner's now (call {@linkcode KeyLock.release} later), `false` if the
+   * owner may go ahead without it (waiting would deadlock), or a promise that
+   * resolves once the lock is the owner's (release it later, too). `timeout`
+   * and `onEvict` are the waiting rule while the owner holds the lock.
    */
-  acquire(id: string, owner: object): boolean | Promise<void> {
+  acquire(
+    id: string,
+    owner: object,
+    timeout = Infinity,
+    onEvict: Evictable = NOBODY,
+  ): boolean | Promise<void> {
     const holder = this.#held.get(id);
     if (holder === undefined) {
-      this.#held.set(id, { owner, queue: [], tickets: 0 });
+      this.#held.set(id, {
+        owner,
+        count: 1,
+        timeout,
+        onEvict,
+        since: undefined,
+        timer: undefined,
+        queue: [],
+        tickets: 0,
+      });
       this.#hold(owner);
       return true;
     }
+    if (holder.owner === owner) {
+      holder.count++;
+      return true;
+    }
+    const ticket = this.#waiting.get(owner)?.get(id);
+    if (ticket !== undefined) {
+      // Already queued: never wait for itself, share the grant.
+      const first = holder.queue[0]!.ticket;
+      const waiter = holder.queue[ticket - first]!;
+      waiter.count++;
+      return waiter.promise;
+    }
     if (
-      holder.owner === owner ||
       // Only an owner that holds or awaits a lock can be waited for.
-      ((this.#holding.has(owner) || this.#waiting.has(owner)) &&
-        this.#wouldDeadlock(holder, owner))
+      ((owner as Owner)[HOLDS]! > 0 || this.#waiting.has(owner)) &&
+      this.#wouldDeadlock(holder, owner)
     ) {
       return false;
     }
     let waiting = this.#waiting.get(owner);
     if (waiting === undefined) this.#waiting.set(owner, waiting = new Map());
-    const ticket = holder.tickets++;
-    waiting.set(id, ticket);
-    return new Promise<void>((resolve) => {
-      holder.queue.push({
-        owner,
-        ticket,
-        grant: () => {
-          waiting.delete(id);
-          if (waiting.size === 0) this.#waiting.delete(owner);
-          resolve();
-        },
-      });
+    const next = holder.tickets++;
+    waiting.set(id, next);
+    let grant!: () => void;
+    const promise = new Promise<void>((resolve) => {
+      grant = () => {
+        waiting.delete(id);
+        if (waiting.size === 0) this.#waiting.delete(owner);
+        resolve();
+      };
     });
+    holder.queue.push({
+      owner,
+      ticket: next,
+      count: 1,
+      promise,
+      timeout,
+      onEvict,
+      grant,
+    });
+    this.#schedule(id, holder);
+    return promise;
   }
 
-  /** Gives the lock `id` to the next waiter, or forgets it if none waits. */
-  release(id: string): void {
+  /** Whether someone holds the lock `id`. */
+  isHeld(id: string): boolean {
+    return this.#held.has(id);
+  }
+
+  /**
+   * Gives back one acquisition of `id` by `owner`; the last one hands the
+   * lock to the next waiter, or forgets it if none waits. An owner that lost
+   * the lock (see the waiting rule) gives back nothing.
+   */
+  release(id: string, owner: object): void {
     const holder = this.#held.get(id);
-    if (holder === undefined) return;
+    if (holder === undefined || holder.owner !== owner) return;
+    if (--holder.count > 0) return;
+    this.#handOver(id, holder);
+  }
+
+  #handOver(id: string, holder: Holder): void {
+    if (holder.timer !== undefined) {
+      clearTimeout(holder.timer);
+      holder.timer = undefined;
+    }
     this.#unhold(holder.owner);
     const next = holder.queue.shift();
     if (next === undefined) {
       this.#held.delete(id);
-    } else {
-      holder.owner = next.owner;
-      this.#hold(next.owner);
-      next.grant();
+      return;
     }
+    holder.owner = next.owner;
+    holder.count = next.count;
+    holder.timeout = next.timeout;
+    holder.onEvict = next.onEvict;
+    holder.since = undefined;
+    this.#hold(next.owner);
+    next.grant();
+    this.#schedule(id, holder);
+  }
+
+  // The waiting rule: while someone waits, the holder keeps the lock for at
+  // most its timeout.
+  #schedule(id: string, holder: Holder): void {
+    if (
+      holder.timer !== undefined || holder.queue.length === 0 ||
+      !Number.isFinite(holder.timeout)
+    ) {
+      return;
+    }
+    const now = performance.now();
+    holder.since ??= now;
+    const left = Math.max(0, holder.since + holder.timeout - now);
+    holder.timer = setTimeout(() => {
+      holder.timer = undefined;
+      if (this.#held.get(id) !== holder) return;
+      const evicted = holder.onEvict;
+      this.#handOver(id, holder);
+      evicted.evict();
+    }, left);
   }
 
   #hold(owner: object): void {
-    this.#holding.set(owner, (this.#holding.get(owner) ?? 0) + 1);
+    (owner as Owner)[HOLDS] = ((owner as Owner)[HOLDS] ?? 0) + 1;
   }
 
   #unhold(owner: object): void {
-    const count = this.#holding.get(owner)!;
-    if (count === 1) this.#holding.delete(owner);
-    else this.#holding.set(owner, count - 1);
+    (owner as Owner)[HOLDS]!--;
   }
 
   // Would `owner` waiting for the lock of `holder` close a cycle? That is:
@@ -142,18 +250,19 @@ export class KeyLock {
   }
 }
 
-/** The process-wide lock table shared by every session middleware. */
-export const sessionLocks: KeyLock = new KeyLock();
-
-const storageIds = new WeakMap<object, number>();
-let nextStorageId = 0;
+/** The process-wide lock table, shared by every copy of this module. */
+export const sessionLocks: KeyLock =
+  (shared().locks ??= new KeyLock()) as KeyLock;
 
 /**
  * The prefix of the lock names of `storage`: a session key's lock is this
  * prefix plus the key, so there is one lock per storage object and key.
  */
 export function lockPrefix(storage: object): string {
-  let id = storageIds.get(storage);
-  if (id === undefined) storageIds.set(storage, id = nextStorageId++);
+  const state = shared();
+  let id = state.storageIds.get(storage);
+  if (id === undefined) {
+    state.storageIds.set(storage, id = state.nextStorageId++);
+  }
   return `${id}\u0000`;
 }

@@ -1,3 +1,4 @@
+// This module is browser compatible.
 // Turns user options into what the per-update session state needs: defaults
 // filled in, the prefix folded into the key function, and input checked.
 
@@ -18,7 +19,17 @@ export interface ResolvedOptions<S> {
   sequential: boolean;
   /** Prefix of this storage's lock names (see `_key_lock.ts`). */
   lockPrefix: string;
+  /** See `SessionOptions.lockTimeout`. */
+  lockTimeout: number;
+  /**
+   * The storage is our own memory store, which answers at once and copies
+   * on read: strict sessions read it on first access.
+   */
+  immediate: boolean;
 }
+
+/** The default `lockTimeout`: 30 seconds. */
+export const DEFAULT_LOCK_TIMEOUT = 30_000;
 
 function defaultGetSessionKey(ctx: object): string | undefined {
   return (ctx as SessionContext).chatId?.toString();
@@ -32,7 +43,13 @@ export function resolveOptions<S, C extends SessionContext>(
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`The ${where} must be an object`);
   }
-  const { initial, prefix = "", storage, sequential = true } = options;
+  const {
+    initial,
+    prefix = "",
+    storage,
+    sequential = true,
+    lockTimeout = DEFAULT_LOCK_TIMEOUT,
+  } = options;
   const userKey = options.getSessionKey as
     | ((ctx: object) => MaybePromise<string | undefined>)
     | undefined;
@@ -53,6 +70,16 @@ export function resolveOptions<S, C extends SessionContext>(
   ) {
     throw new TypeError(
       `\`storage\` in the ${where} must have read, write and delete methods`,
+    );
+  }
+  if (
+    typeof lockTimeout !== "number" || Number.isNaN(lockTimeout) ||
+    lockTimeout <= 0
+  ) {
+    throw new TypeError(
+      `\`lockTimeout\` in the ${where} must be a positive number of milliseconds (or Infinity), but it is ${
+        String(lockTimeout)
+      }`,
     );
   }
   const getKey = userKey ?? defaultGetSessionKey;
@@ -77,5 +104,7 @@ export function resolveOptions<S, C extends SessionContext>(
     },
     custom: userKey !== undefined,
     sequential: sequential !== false,
+    lockTimeout,
+    immediate: Object.getPrototypeOf(store) === MemorySessionStorage.prototype,
   };
 }

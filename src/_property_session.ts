@@ -1,3 +1,4 @@
+// This module is browser compatible.
 // The per-update state of one session property (`ctx.session`, or one part of
 // a multi session): it reads the stored value, installs the accessors, and
 // decides at the end of the update whether to write, delete, or do nothing.
@@ -9,6 +10,8 @@
 import {
   SessionConflictError,
   SessionError,
+  SessionLateAccessError,
+  SessionLockTimeoutError,
   SessionStorageError,
   type StorageOperation,
 } from "./errors.ts";
@@ -67,18 +70,23 @@ export class PropertySession<S> {
   #value: unknown = undefined;
   #accessed = false;
   #assigned = false;
-  // The value is based on a completed read: `#baseline`, `#existed` and
-  // `#version` describe what is stored.
-  #based = false;
+  // The final value is relative to a read (`#version`, `#existed`,
+  // `#baseline` describe what was stored): not the case for a lazy session
+  // assigned before any read started.
+  #blind = false;
+  #read = false;
   #existed = false;
   #baseline: string | undefined = undefined;
   #version: Version | undefined = undefined;
+  // Strict sessions on a store that answers at once read on first access.
+  #deferred = false;
   #loading: Promise<unknown> | undefined = undefined;
   #promise: Promise<unknown> | undefined = undefined;
   // The lock: being acquired, or held (its name), or neither.
   #locking: Promise<void> | undefined = undefined;
   #held: string | undefined = undefined;
   #lockTried = false;
+  #evicted = false;
   #finished = false;
   readonly #lease = new LeaseSlot();
 
@@ -90,42 +98,55 @@ export class PropertySession<S> {
     readonly owner: object,
   ) {}
 
+  #lockName: string | undefined = undefined;
+
   /** The name of this session's lock, or `undefined` if it takes none. */
   get lockName(): string | undefined {
-    return this.key === undefined || !this.options.sequential
-      ? undefined
-      : this.options.lockPrefix + this.key;
+    if (this.key === undefined || !this.options.sequential) return undefined;
+    return this.#lockName ??= this.options.lockPrefix + this.key;
+  }
+
+  /** Whether the update of this session has finished. */
+  get finished(): boolean {
+    return this.#finished;
   }
 
   /**
    * Takes the key's lock, then the storage's lease on the key if it has
-   * `acquireLease` (other processes); returns a promise only if it has to
-   * wait.
+   * `acquireLease` (other processes, held for at most `lockTimeout`);
+   * returns a promise only if it has to wait. The one place where a session
+   * acquires its key.
    */
   lock(): Promise<void> | undefined {
     if (this.#lockTried) return this.#locking;
     this.#lockTried = true;
+    if (this.#finished) return undefined;
     const name = this.lockName;
     let waiting: Promise<void> | undefined;
     if (name !== undefined) {
-      const acquired = sessionLocks.acquire(name, this.owner);
+      const acquired = sessionLocks.acquire(
+        name,
+        this.owner,
+        this.options.lockTimeout,
+        this,
+      );
       if (acquired === true) {
         this.#held = name;
       } else if (acquired !== false) {
         waiting = acquired.then(() => {
-          if (this.#finished) sessionLocks.release(name);
+          if (this.#finished) sessionLocks.release(name, this.owner);
           else this.#held = name;
         });
       }
     }
-    const { storage } = this.options;
+    const { storage, lockTimeout } = this.options;
     const key = this.key;
     if (storage.acquireLease !== undefined && key !== undefined) {
+      const finished = () => this.#finished;
       waiting = (waiting ?? Promise.resolve()).then(() =>
-        this.#lease.take(storage, key, () => this.#finished, undefined)
-          .catch((error) => {
-            throw storageError(key, "read", error);
-          })
+        this.#lease.take(storage, key, finished, lockTimeout).catch((error) => {
+          throw storageError(key, "read", error);
+        })
       );
     }
     if (waiting === undefined) return undefined;
@@ -137,6 +158,11 @@ export class PropertySession<S> {
     return this.#locking = locking;
   }
 
+  /** Called by the lock table when this update held its key too long. */
+  evict(): void {
+    this.#evicted = true;
+  }
+
   /**
    * Gives the lock back (now, or as soon as a pending acquisition ends),
    * after the lease if one is still held (the handler threw).
@@ -145,20 +171,34 @@ export class PropertySession<S> {
     this.#finished = true;
     const held = this.#held;
     this.#held = undefined;
-    if (held !== undefined) {
-      this.#lease.releaseThen(() => sessionLocks.release(held));
-    } else this.#lease.release();
+    if (held === undefined) this.#lease.release();
+    else this.#lease.releaseThen(() => sessionLocks.release(held, this.owner));
   }
 
-  /** Reads the stored value (strict sessions, before the handlers run). */
+  /**
+   * Reads the stored value (strict sessions, before the handlers run). A
+   * store that answers at once (the memory store) is read on first access
+   * instead, so an update that never touches the session copies nothing.
+   */
   load(): Promise<void> | undefined {
     if (this.key === undefined) return undefined;
-    const read = this.#read(this.key);
+    if (this.options.immediate) {
+      this.#deferred = true;
+      return undefined;
+    }
+    const read = this.#readStored(this.key);
     if (read instanceof Promise) return read.then(() => {});
     return undefined;
   }
 
-  #read(key: string): unknown {
+  // Strict sessions on an immediate store: the deferred read, once.
+  #ensureLoaded(key: string): void {
+    if (!this.#deferred) return;
+    this.#deferred = false;
+    this.#readStored(key);
+  }
+
+  #readStored(key: string): unknown {
     const { storage } = this.options;
     const versioned = storage.readWithVersion !== undefined &&
       storage.compareAndSet !== undefined;
@@ -186,8 +226,10 @@ export class PropertySession<S> {
       : this.#apply(result as S | undefined, undefined);
   }
 
-  // Records what was read. Unless the session was assigned meanwhile (lazy
-  // sessions), the read value (or a fresh initial value) becomes the session.
+  // Records what was read: its version is what the write is checked against,
+  // even if the session was assigned meanwhile (`ctx.session =
+  // ctx.session.then(...)` derives the value from this read). Unless it was
+  // assigned, the read value (or a fresh initial value) becomes the session.
   // Returns the value the read produced.
   #apply(stored: S | undefined, version: Version | undefined): unknown {
     let value: unknown = stored;
@@ -200,12 +242,11 @@ export class PropertySession<S> {
         // Not copyable: the storage will report it when it is written.
       }
     }
-    if (this.#assigned) return value;
-    this.#based = true;
+    this.#read = true;
     this.#existed = stored !== undefined;
     this.#version = version;
     this.#baseline = value === undefined ? undefined : fingerprint(value);
-    this.#value = value;
+    if (!this.#assigned) this.#value = value;
     return value;
   }
 
@@ -214,21 +255,35 @@ export class PropertySession<S> {
     if (this.#loading !== undefined) return;
     const locked = this.lock();
     const loading = (locked === undefined ? Promise.resolve() : locked)
-      .then(() => this.#read(key));
+      .then(() => this.#readStored(key));
     // A failed read is reported by `finish()` or to whoever awaits it; never
     // as an unhandled rejection.
     loading.catch(() => {});
     this.#loading = loading;
   }
 
+  #checkKey(operation: "access" | "assign"): string {
+    const { key } = this;
+    if (key === undefined) {
+      throw new Error(
+        undefinedKeyMessage(operation, this.lazy, this.options.custom),
+      );
+    }
+    return key;
+  }
+
   /** What reading the property gives. */
   get(): unknown {
-    const { key, lazy } = this;
-    if (key === undefined) {
-      throw new Error(undefinedKeyMessage("access", lazy, this.options.custom));
+    const key = this.#checkKey("access");
+    if (!this.lazy) {
+      // A late read of a strict session is harmless: it sees this update's
+      // value (read now, without a lock, if it was never read).
+      this.#ensureLoaded(key);
+      this.#accessed = true;
+      return this.#value;
     }
+    if (this.#finished) throw new SessionLateAccessError(key, "read");
     this.#accessed = true;
-    if (!lazy) return this.#value;
     // Lazy sessions always give a promise (the same one until the next
     // assignment), so `ctx.session.then(...)` works at any time.
     if (this.#assigned) return this.#promise ??= Promise.resolve(this.#value);
@@ -238,15 +293,17 @@ export class PropertySession<S> {
 
   /** What assigning the property does. */
   set(value: unknown): void {
-    if (this.key === undefined) {
-      throw new Error(
-        undefinedKeyMessage("assign", this.lazy, this.options.custom),
-      );
+    const key = this.#checkKey("assign");
+    if (this.#finished) throw new SessionLateAccessError(key, "assign");
+    if (this.lazy) {
+      if (!this.#assigned && this.#loading === undefined) this.#blind = true;
+      this.lock();
+    } else {
+      this.#ensureLoaded(key);
     }
     this.#assigned = true;
     this.#promise = undefined;
     this.#value = value;
-    if (this.lazy) this.lock();
   }
 
   /** Installs the accessors on the target (or the part's, for multi). */
@@ -261,6 +318,7 @@ export class PropertySession<S> {
 
   /** Deletes the session (multi sessions, when `ctx.session` was cleared). */
   clear(): void {
+    if (this.key !== undefined) this.#ensureLoaded(this.key);
     this.#assigned = true;
     this.#value = undefined;
   }
@@ -277,14 +335,18 @@ export class PropertySession<S> {
   #finish(): Promise<void> | undefined {
     const { key } = this;
     if (key === undefined) return undefined;
-    if (this.lazy) {
-      if (!this.#accessed && !this.#assigned) return undefined;
-      if (this.#loading !== undefined && !this.#assigned && !this.#based) {
-        return this.#loading.then(() => this.#finish());
-      }
-    }
+    if (!this.#accessed && !this.#assigned) return undefined;
     if (this.#locking !== undefined) {
       return this.#locking.then(() => this.#finish());
+    }
+    // A read in flight: its version is what the write is checked against.
+    if (this.#loading !== undefined && !this.#read && !this.#blind) {
+      return this.#loading.then(() => this.#finish(), () => {
+        // A failed read: only an assignment made without it can be stored.
+        if (!this.#assigned) return this.#loading!.then(() => {});
+        this.#blind = true;
+        return this.#finish();
+      });
     }
     const value = this.#value;
     if (isPromiseLike(value)) {
@@ -293,11 +355,15 @@ export class PropertySession<S> {
         return this.#finish();
       });
     }
+    if (this.#evicted) {
+      throw new SessionLockTimeoutError(key, this.options.lockTimeout);
+    }
+    const based = this.#read && !this.#blind;
     if (value === null || value === undefined) {
-      if (this.#based && !this.#existed) return undefined;
+      if (based && !this.#existed) return undefined;
       return this.#store(key, undefined);
     }
-    if (this.#based) {
+    if (based) {
       const print = fingerprint(value);
       if (print !== undefined && print === this.#baseline) return undefined;
     }
@@ -307,7 +373,7 @@ export class PropertySession<S> {
   #store(key: string, value: S | undefined): Promise<void> | undefined {
     const { storage } = this.options;
     const operation = value === undefined ? "delete" : "write";
-    const checked = this.#based && this.#version !== undefined &&
+    const checked = this.#read && !this.#blind && this.#version !== undefined &&
       storage.compareAndSet !== undefined;
     // A storage that made the lease may release it in the write's commit.
     const extra = this.#lease.writeArgs();

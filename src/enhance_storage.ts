@@ -1,3 +1,5 @@
+// This module is browser compatible.
+
 /**
  * Storage enhancement: session migrations and expiry on top of any storage.
  *

@@ -1,3 +1,5 @@
+// This module is browser compatible.
+
 /**
  * The errors a bot may want to catch: all of them name the session key.
  *
@@ -143,4 +145,101 @@ export class SessionValueError extends SessionError {
 function describeCause(cause: unknown): string {
   if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
   return String(cause);
+}
+
+/**
+ * Thrown when `ctx.session` is used after its update finished: a lazy session
+ * read or assigned, or a strict session assigned, from background work the
+ * handler did not await (`setTimeout`, a promise not awaited). The session was
+ * already written back and its key lock given up, so the access can neither
+ * take part in the update nor be stored; nothing is locked or written. Await
+ * the work before the handler returns, or give it a session of its own.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SessionLateAccessError } from "./errors.ts";
+ *
+ * const error = new SessionLateAccessError("42", "read");
+ * assert(error.message.includes("Await the background work"));
+ * ```
+ */
+export class SessionLateAccessError extends SessionError {
+  /**
+   * Creates a late-access error.
+   *
+   * @param key The session key.
+   * @param access What the late code did with `ctx.session`.
+   */
+  constructor(key: string, access: "read" | "assign") {
+    super(
+      key,
+      `Cannot ${access} session "${key}" after its update finished: its data was already written back and nothing done now would be stored. Await the background work (or the promise that uses ctx.session) before the handler returns.`,
+    );
+    this.name = "SessionLateAccessError";
+  }
+}
+
+/**
+ * Thrown to an update that held the lock of its session key for longer than
+ * `lockTimeout` milliseconds while other updates of that key waited: the next
+ * update was let through, and this update's session changes were not written
+ * (they would overwrite what the later updates stored).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SessionLockTimeoutError } from "./errors.ts";
+ *
+ * const error = new SessionLockTimeoutError("42", 30_000);
+ * assert(error.timeout === 30_000);
+ * ```
+ */
+export class SessionLockTimeoutError extends SessionError {
+  /** The `lockTimeout` that ran out, in milliseconds. */
+  readonly timeout: number;
+
+  /**
+   * Creates a lock timeout error.
+   *
+   * @param key The session key.
+   * @param timeout The `lockTimeout` in milliseconds.
+   */
+  constructor(key: string, timeout: number) {
+    super(
+      key,
+      `This update held the lock of session "${key}" for more than lockTimeout (${timeout} ms) while other updates of that key waited, so they went ahead and this update's session changes were not written. Finish handlers sooner, move slow work out of the update, or raise lockTimeout.`,
+    );
+    this.name = "SessionLockTimeoutError";
+    this.timeout = timeout;
+  }
+}
+
+/**
+ * Thrown when session middleware is installed in a way that would lose data
+ * or hang: a second session on a `ctx.session` that another session
+ * middleware already provides with a different storage or key, or a session
+ * inside a conversation (`@grammyjs/conversations` `plugins`) on the same
+ * storage and key as the session outside it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SessionSetupError } from "./errors.ts";
+ *
+ * const error = new SessionSetupError("42", "two sessions on ctx.session");
+ * assert(error.message.includes("ctx.session"));
+ * ```
+ */
+export class SessionSetupError extends SessionError {
+  /**
+   * Creates a setup error.
+   *
+   * @param key The session key.
+   * @param reason What is wrong with the setup and how to fix it.
+   */
+  constructor(key: string, reason: string) {
+    super(key, `Session "${key}": ${reason}`);
+    this.name = "SessionSetupError";
+  }
 }

@@ -1,13 +1,22 @@
+// This module is browser compatible.
+
 /**
  * The lazy session middleware.
  *
  * @module
  */
 
-import type { LazySessionFlavor, SessionMiddleware } from "./session_flavor.ts";
+import type {
+  LazySessionRequirement,
+  SessionMiddleware,
+} from "./session_flavor.ts";
 import type { SessionContext, SessionOptions } from "./session_options.ts";
 import { resolveOptions } from "./_options.ts";
-import { attachSession } from "./_context_session.ts";
+import {
+  attachSession,
+  claimSession,
+  updateOwner,
+} from "./_context_session.ts";
 import { PropertySession } from "./_property_session.ts";
 import { isPromiseLike } from "./_util.ts";
 
@@ -54,7 +63,7 @@ import { isPromiseLike } from "./_util.ts";
  */
 export function lazySession<S, C extends SessionContext = SessionContext>(
   options: SessionOptions<S, C> = {},
-): SessionMiddleware<C & LazySessionFlavor<S>> {
+): SessionMiddleware<C & LazySessionRequirement<S>> {
   const type = (options as { type?: unknown }).type;
   if (type !== undefined && type !== "single") {
     throw new Error(
@@ -65,8 +74,20 @@ export function lazySession<S, C extends SessionContext = SessionContext>(
   return async (ctx, next) => {
     const maybeKey = resolved.getSessionKey(ctx);
     const key = isPromiseLike(maybeKey) ? await maybeKey : maybeKey;
-    const part = new PropertySession(resolved, ctx, "session", true, ctx);
+    const part = new PropertySession(
+      resolved,
+      ctx,
+      "session",
+      true,
+      updateOwner(ctx),
+    );
     part.key = key;
+    // Same storage and key as a session already active for this update:
+    // join it (it reads, locks and writes).
+    if (claimSession(ctx, part, part.lockName) !== undefined) {
+      await next();
+      return;
+    }
     attachSession(ctx, part, key);
     try {
       await next(); // no catch: a throwing handler writes nothing

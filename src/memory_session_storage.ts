@@ -1,3 +1,5 @@
+// This module is browser compatible.
+
 /**
  * The in-memory session store.
  *

@@ -1,3 +1,5 @@
+// This module is browser compatible.
+
 /**
  * The strict session middleware, single and multi.
  *
@@ -11,7 +13,11 @@ import type {
   SessionOptions,
 } from "./session_options.ts";
 import { resolveOptions } from "./_options.ts";
-import { attachSession } from "./_context_session.ts";
+import {
+  attachSession,
+  claimSession,
+  updateOwner,
+} from "./_context_session.ts";
 import { PropertySession } from "./_property_session.ts";
 import { isPromiseLike } from "./_util.ts";
 
@@ -90,8 +96,20 @@ function strictSingleSession<S, C extends SessionContext>(
   return async (ctx, next) => {
     const maybeKey = resolved.getSessionKey(ctx);
     const key = isPromiseLike(maybeKey) ? await maybeKey : maybeKey;
-    const part = new PropertySession(resolved, ctx, "session", false, ctx);
+    const part = new PropertySession(
+      resolved,
+      ctx,
+      "session",
+      false,
+      updateOwner(ctx),
+    );
     part.key = key;
+    // Same storage and key as a session already active for this update:
+    // join it (it reads, locks and writes).
+    if (claimSession(ctx, part, part.lockName) !== undefined) {
+      await next();
+      return;
+    }
     if (key === undefined) {
       attachSession(ctx, part, key);
       await next();
@@ -127,6 +145,8 @@ function strictMultiSession(
       ] as const
     );
   return async (ctx, next) => {
+    const owner = updateOwner(ctx);
+    claimSession(ctx, "multi", undefined);
     const data = {};
     Object.defineProperty(ctx, "session", {
       value: data,
@@ -135,7 +155,7 @@ function strictMultiSession(
       configurable: true,
     });
     const sessions = parts.map(([prop, resolved]) =>
-      new PropertySession(resolved, data, prop, false, ctx)
+      new PropertySession(resolved, data, prop, false, owner)
     );
     const keys = await Promise.all(
       sessions.map((part) => part.options.getSessionKey(ctx)),

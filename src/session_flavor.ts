@@ -1,3 +1,5 @@
+// This module is browser compatible.
+
 /**
  * Context flavors: the types that add `ctx.session` to a grammY context.
  *
@@ -63,8 +65,9 @@ export type SessionFlavor<S> = {
 export type LazySessionFlavor<S> = {
   /**
    * A promise of the session data. `await` it for reads and writes; every
-   * access gives the same data. (grammY types it `MaybePromise<S>`; it is
-   * always a promise here, so `ctx.session.then(...)` type-checks.)
+   * access gives the same data. grammY's flavor types it `MaybePromise<S>`;
+   * it is always a promise here, so `ctx.session.then(...)` type-checks, and
+   * a context with this flavor fits grammY's `lazySession()` as well.
    */
   get session(): Promise<S>;
   /**
@@ -76,6 +79,35 @@ export type LazySessionFlavor<S> = {
   /** The session key of this update, as for {@linkcode SessionFlavor}. */
   readonly sessionKey?: string | undefined;
 };
+
+/**
+ * What {@linkcode lazySession} asks of the bot's context type: a `session`
+ * that reads as the session data or a promise of it. Both our
+ * {@linkcode LazySessionFlavor} (a promise) and grammY's (`MaybePromise<S>`)
+ * have it, so either flavor works with either middleware, while session data
+ * of the wrong type is still refused.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type {
+ *   LazySessionFlavor,
+ *   LazySessionRequirement,
+ * } from "./session_flavor.ts";
+ *
+ * type Data = { counter: number };
+ * // grammY's lazy flavor types the getter as `Data | Promise<Data>`.
+ * type GrammyStyle = { readonly session: Data | Promise<Data> };
+ * const fits = (ctx: LazySessionRequirement<Data>): unknown => ctx.session;
+ * const ours = (ctx: LazySessionFlavor<Data>): unknown => fits(ctx);
+ * const theirs = (ctx: GrammyStyle): unknown => fits(ctx);
+ * assert(typeof ours === "function" && typeof theirs === "function");
+ * ```
+ */
+export interface LazySessionRequirement<S> {
+  /** The session data, or a promise of it. */
+  readonly session: MaybePromise<S>;
+}
 
 /**
  * The middleware function that {@linkcode session} and {@linkcode lazySession}

@@ -1,3 +1,5 @@
+// This module is browser compatible.
+
 /**
  * The options of {@linkcode session} and {@linkcode lazySession}.
  *
@@ -5,16 +7,10 @@
  */
 
 import type { MaybePromise, StorageAdapter } from "./storage_adapter.ts";
+import type { SessionContext } from "./session_context.ts";
 
-/**
- * What the session middleware needs from a context object. grammY's `Context`
- * (from npm, deno.land/x or JSR) has it, so any copy of grammY works without
- * type clashes. The default session key is `ctx.chatId`.
- */
-export interface SessionContext {
-  /** The chat this update belongs to, if any (grammY's `ctx.chatId`). */
-  readonly chatId?: number | undefined;
-}
+// Defined in its own module; re-exported here, where it always was.
+export type { SessionContext };
 
 /**
  * Options of a session (or of one part of a multi session).
@@ -58,6 +54,14 @@ export interface SessionOptions<S, C extends SessionContext = SessionContext> {
    * with grammY runner's `sequentialize`.
    */
   sequential?: boolean;
+  /**
+   * The longest time in milliseconds (default 30,000) an update may hold its
+   * session key while other updates of that key wait. When it runs out, the
+   * next update goes ahead, and the update that held the key writes nothing:
+   * it fails with a `SessionLockTimeoutError` when it finishes (its changes
+   * are reported, never stored over newer data). `Infinity` waits forever.
+   */
+  lockTimeout?: number;
 }
 
 /**

@@ -1,3 +1,5 @@
+// This module is browser compatible.
+
 /**
  * The storage contract: what a session store must do, and the optional
  * compare-and-set capability that lets the middleware detect lost updates.

@@ -66,16 +66,70 @@ Deno.test("scripts/build_npm.ts", async (t) => {
         await Deno.readTextFile(`${dir}/npm/package.json`),
       );
       assertEquals(pkg.type, "module");
+      // ESM for bundlers and browsers, CommonJS for require(), and on Node
+      // an ES module wrapper around the CommonJS build: one copy of the
+      // module state whichever way the package is loaded.
       assertEquals(pkg.exports["./memory"], {
-        types: "./memory.d.ts",
-        import: "./memory.js",
+        import: {
+          types: "./esm/memory.d.ts",
+          node: "./node/memory.js",
+          default: "./esm/memory.js",
+        },
+        require: {
+          types: "./script/memory.d.ts",
+          default: "./script/memory.js",
+        },
+        default: "./esm/memory.js",
       });
+      // TypeScript's `node10` resolution (`module: commonjs`) ignores
+      // `exports`: it finds the subpath through `typesVersions`.
+      assertEquals(pkg.typesVersions["*"]["memory"], ["./script/memory.d.ts"]);
       assertEquals(pkg.dependencies, undefined);
-      const types = await Deno.readTextFile(`${dir}/npm/memory.d.ts`);
+      const scriptPkg = JSON.parse(
+        await Deno.readTextFile(`${dir}/npm/script/package.json`),
+      );
+      assertEquals(scriptPkg, { type: "commonjs" });
+      const cjs = await Deno.readTextFile(`${dir}/npm/script/memory.js`);
+      assert(cjs.includes('require("./src/memory_session_storage.js")'), cjs);
+      const wrapper = await Deno.readTextFile(`${dir}/npm/node/memory.js`);
+      assert(wrapper.includes('from "../script/memory.js"'), wrapper);
+      assert(/\bMemorySessionStorage\b/.test(wrapper), wrapper);
+      assert(!/\bMemorySessionStorageOptions\b/.test(wrapper), wrapper);
+      const types = await Deno.readTextFile(`${dir}/npm/esm/memory.d.ts`);
       assert(types.includes('"./src/memory_session_storage.js"'), types);
       assert(!/^(?:import|export)\b.*\.ts"/m.test(types), types);
     });
   });
+
+  await t.step(
+    "writes the package metadata of deno.json's npm field",
+    async () => {
+      await withBuild(
+        () => Promise.resolve(),
+        async ({ code, output, dir }) => {
+          assertEquals(code, 0, output);
+          const pkg = JSON.parse(
+            await Deno.readTextFile(`${dir}/npm/package.json`),
+          );
+          for (const field of ["repository", "homepage", "bugs", "author"]) {
+            assert(pkg[field] !== undefined, `package.json has no ${field}`);
+          }
+          assert(pkg.keywords.includes("grammy"), pkg.keywords);
+          assert(
+            /^\^1\./.test(pkg.peerDependencies.grammy),
+            pkg.peerDependencies,
+          );
+          assertEquals(pkg.peerDependenciesMeta, {
+            "@deno/kv": { optional: true },
+          });
+          assert(pkg.peerDependencies["@deno/kv"] !== undefined);
+          assertEquals(pkg.engines, { node: ">=20" });
+          assertEquals(pkg.main, "./script/mod.js");
+          assertEquals(pkg.types, "./script/mod.d.ts");
+        },
+      );
+    },
+  );
 
   await t.step("fails and prints the diagnostic on a type error", async () => {
     await withBuild(async (dir) => {

@@ -4,13 +4,13 @@
 import type { Context } from "grammy";
 import type { Update } from "grammy/types";
 import {
-  DenoKvStorage,
   lazySession,
   type LazySessionFlavor,
   session,
   SessionConflictError,
   type SessionFlavor,
 } from "../mod.ts";
+import { DenoKvStorage } from "../kv.ts";
 import { sessionLocks } from "../src/_key_lock.ts";
 import { assert, assertEquals } from "./deps.ts";
 import { createBot, io, message, runConcurrently } from "./_helpers.ts";

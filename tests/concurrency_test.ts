@@ -286,14 +286,15 @@ Deno.test("concurrent updates in one process", async (t) => {
         initial: () => ({ count: 0 }),
         getSessionKey: (ctx) => ctx.from?.id.toString(),
       });
+      // The inner session runs on a context derived from the outer one (a
+      // second session on the same context object is refused).
       bot.use(async (ctx, next) => {
-        const outer = ctx.session;
-        await inner(ctx, async () => {
-          ctx.session.count += 10;
+        const derived = Object.create(ctx) as Nested;
+        await inner(derived, async () => {
+          derived.session.count += 10;
           await io();
           await next();
         });
-        void outer;
       });
       const results = await settlesWithin(
         Promise.allSettled([
@@ -345,8 +346,9 @@ Deno.test("concurrent updates in one process", async (t) => {
         }
         if (text === "w1") await gateW1;
         if (text === "w2") await outer;
-        await inner(ctx, async () => {
-          const [chat, user] = await Promise.all([outer, ctx.session]);
+        const derived = Object.create(ctx) as Nested;
+        await inner(derived, async () => {
+          const [chat, user] = await Promise.all([outer, derived.session]);
           chat.count++;
           user.count++;
           await next();
@@ -399,8 +401,9 @@ Deno.test("concurrent updates in one process", async (t) => {
           await gateZ;
           return;
         }
-        await inner(ctx, async () => {
-          const user = ctx.session;
+        const derived = Object.create(ctx) as Nested;
+        await inner(derived, async () => {
+          const user = derived.session;
           const [chat] = await Promise.all([outer, user]);
           chat.count++;
           await next();

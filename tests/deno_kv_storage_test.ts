@@ -1,13 +1,12 @@
 import { Bot, type Context } from "grammy";
 import { serialize } from "node:v8";
 import {
-  DenoKvStorage,
-  type KvLike,
   lazySession,
   session,
   type SessionFlavor,
   SessionValueError,
 } from "../mod.ts";
+import { DenoKvStorage, type KvLike } from "../kv.ts";
 import type { Written } from "./fixtures/kv_writer.ts";
 import {
   assert,

@@ -171,6 +171,52 @@ Deno.test("session middleware with a lease", async (t) => {
   );
 
   await t.step(
+    "lockTimeout bounds a stuck holder in another instance",
+    () =>
+      withKv(async (kv) => {
+        const options = { lease: { timeToLive: 100 } };
+        const stuck = new Bot<Context & SessionFlavor<number>>("0:test", {
+          botInfo,
+        });
+        stuck.use(session({
+          storage: new DenoKvStorage<number>(kv, options),
+          initial: () => 0,
+          lockTimeout: 300,
+        }));
+        let unstick = () => {};
+        stuck.on("message", async (ctx) => {
+          ctx.session = 1000;
+          await new Promise<void>((resolve) => unstick = resolve);
+        });
+        const other = new Bot<Context & SessionFlavor<number>>("0:test", {
+          botInfo,
+        });
+        other.use(session({
+          storage: new DenoKvStorage<number>(kv, options),
+          initial: () => 0,
+          lockTimeout: 300,
+        }));
+        other.on("message", (ctx) => void ctx.session++);
+        const first = stuck.handleUpdate(message(42, "stuck")).catch((e) => e);
+        while ((await kv.get(LEASE)).versionstamp === null) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        // The other instance gets the key once the holder's lockTimeout ran
+        // out, although the holder is still running.
+        await settlesWithin(other.handleUpdate(message(42, "+1")), 10_000);
+        assertEquals((await kv.get(["sessions", "42"])).value, 1);
+        unstick();
+        const error = await first;
+        assert(error instanceof BotError);
+        assert(
+          error.error instanceof SessionLeaseLostError,
+          String(error.error),
+        );
+        assertEquals((await kv.get(["sessions", "42"])).value, 1);
+      }),
+  );
+
+  await t.step(
     "a write after the lease was lost is refused, nothing stored",
     () =>
       withKv(async (kv) => {

@@ -37,7 +37,7 @@ Deno.test("the lease excludes other processes on one KV file", async () => {
     const texts = await settlesWithin(Promise.all(outputs), 120_000);
     for (const [i, child] of children.entries()) {
       const status = await child.status;
-      assert(status.success, await errors[i]);
+      assert(status.success, (await errors[i]) ?? "");
     }
     const intervals = texts.flatMap((text) =>
       JSON.parse(text.trim().split("\n").at(-1)!) as [number, number][]

@@ -13,7 +13,7 @@
 // makes at most one update per other process fail, and at least 1/PROCESSES
 // of the updates of single-key sessions succeed. (We saw 29-35% with 4
 // processes; 2 processes see about half.)
-import { DenoKvStorage } from "../mod.ts";
+import { DenoKvStorage } from "../kv.ts";
 import type { Report } from "./fixtures/kv_counter.ts";
 import { assert, assertEquals } from "./deps.ts";
 

@@ -1,0 +1,80 @@
+// Private parts of the tagged JSON encoding shared by the encoder and the
+// decoder: the binary types, base64, error types and path names.
+// This module is browser compatible.
+
+/** A value of the tagged JSON encoding: what `JSON.parse` returns. */
+export type EncodedValue =
+  | null
+  | boolean
+  | number
+  | string
+  | EncodedValue[]
+  | { [key: string]: EncodedValue };
+
+export const TYPED_ARRAYS = {
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+} as const;
+export type TypedArrayName = keyof typeof TYPED_ARRAYS;
+export type TypedArray = InstanceType<(typeof TYPED_ARRAYS)[TypedArrayName]>;
+
+export const ERROR_TYPES: Record<string, ErrorConstructor> = {
+  Error,
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+};
+
+export function kvU64Class():
+  | (new (value: bigint) => { value: bigint })
+  | undefined {
+  return (globalThis as {
+    Deno?: { KvU64?: new (v: bigint) => { value: bigint } };
+  })
+    .Deno?.KvU64;
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+export function fromBase64(
+  text: string,
+  path: string,
+): Uint8Array<ArrayBuffer> {
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    throw new TypeError(`${path}: invalid base64`);
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+export function tag(name: string, value: EncodedValue): EncodedValue {
+  return { [name]: value };
+}
+
+export function propertyPath(path: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key)
+    ? `${path}.${key}`
+    : `${path}[${JSON.stringify(key)}]`;
+}

@@ -1,0 +1,59 @@
+/**
+ * Where the CLI reads and writes: the process's standard streams, or, in
+ * tests and scripts, anything with the same shape.
+ *
+ * @module
+ */
+
+/** The streams of one CLI run. */
+export interface CliIo {
+  /** Standard input. */
+  stdin: ReadableStream<Uint8Array>;
+  /** Writes to standard output. */
+  out: (text: string) => Promise<void>;
+  /** Writes to standard error. */
+  err: (text: string) => Promise<void>;
+  /** Whether standard error is a terminal (then progress is shown). */
+  errIsTerminal: boolean;
+  /** The size of standard input in bytes, if it is a file. */
+  stdinSize?: number | undefined;
+}
+
+const encoder = new TextEncoder();
+
+async function writeAll(
+  file: { write(p: Uint8Array): Promise<number> },
+  text: string,
+): Promise<void> {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(await file.write(bytes));
+}
+
+/**
+ * The standard streams of this Deno process.
+ *
+ * @example
+ * ```ts
+ * import { processIo } from "./cli_io.ts";
+ *
+ * const io = await processIo();
+ * await io.err("");
+ * ```
+ */
+export async function processIo(): Promise<CliIo> {
+  let stdinSize: number | undefined;
+  try {
+    // Linux and macOS: the file behind standard input, when it is one.
+    const stat = await Deno.stat("/dev/stdin");
+    if (stat.isFile) stdinSize = stat.size;
+  } catch {
+    stdinSize = undefined;
+  }
+  return {
+    stdin: Deno.stdin.readable,
+    out: (text) => writeAll(Deno.stdout, text),
+    err: (text) => writeAll(Deno.stderr, text),
+    errIsTerminal: Deno.stderr.isTerminal(),
+    stdinSize,
+  };
+}

@@ -1,0 +1,211 @@
+// This module is browser compatible.
+/**
+ * Decoding of the tagged JSON encoding of the session tools: the inverse of
+ * `encodeValue` (see `json_encoding.ts` for the format).
+ *
+ * @module
+ */
+import {
+  ERROR_TYPES,
+  fromBase64,
+  kvU64Class,
+  propertyPath,
+  TYPED_ARRAYS,
+  type TypedArray,
+  type TypedArrayName,
+} from "./_tagged.ts";
+
+/**
+ * Decodes tagged JSON (as `JSON.parse` returns it) back to the session value.
+ *
+ * @param json The parsed JSON.
+ * @param path How to name the value in error messages.
+ * @returns The session value.
+ * @throws {TypeError} For an unknown tag or a malformed tagged value, naming
+ * the path.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeValue } from "./json_decoding.ts";
+ * import { encodeValue } from "./json_encoding.ts";
+ *
+ * const value = { bytes: new Uint8Array([1, 2]), none: undefined, nan: NaN };
+ * const text = JSON.stringify(encodeValue(value));
+ * assert.deepEqual(decodeValue(JSON.parse(text)), value);
+ * ```
+ */
+export function decodeValue(json: unknown, path = "value"): unknown {
+  if (json === null || typeof json !== "object") {
+    if (
+      typeof json === "number" || typeof json === "string" ||
+      typeof json === "boolean" || json === null
+    ) {
+      return json;
+    }
+    throw new TypeError(`${path} is not JSON (${typeof json})`);
+  }
+  if (Array.isArray(json)) {
+    return json.map((v, i) => decodeValue(v, `${path}[${i}]`));
+  }
+  const keys = Object.keys(json);
+  const record = json as Record<string, unknown>;
+  if (keys.length === 1 && keys[0]!.startsWith("$")) {
+    return decodeTagged(keys[0]!, record[keys[0]!], path);
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    out[key] = decodeValue(record[key], propertyPath(path, key));
+  }
+  return out;
+}
+
+function expectString(value: unknown, path: string, what: string): string {
+  if (typeof value !== "string") {
+    throw new TypeError(`${path}: ${what} must be a string`);
+  }
+  return value;
+}
+
+function expectArray(value: unknown, path: string, what: string): unknown[] {
+  if (!Array.isArray(value)) {
+    throw new TypeError(`${path}: ${what} must be an array`);
+  }
+  return value;
+}
+
+function parseBigInt(text: string, path: string): bigint {
+  if (!/^-?\d+$/.test(text)) {
+    throw new TypeError(`${path}: "${text}" is not an integer`);
+  }
+  return BigInt(text);
+}
+
+const NUMBERS: Record<string, number> = {
+  NaN: NaN,
+  Infinity: Infinity,
+  "-Infinity": -Infinity,
+  "-0": -0,
+};
+
+function decodeTagged(name: string, body: unknown, path: string): unknown {
+  const where = `${path} (${name})`;
+  switch (name) {
+    case "$undefined":
+      return undefined;
+    case "$number": {
+      const text = expectString(body, where, "the number");
+      if (!(text in NUMBERS)) {
+        throw new TypeError(`${where}: unknown number "${text}"`);
+      }
+      return NUMBERS[text];
+    }
+    case "$bigint":
+      return parseBigInt(expectString(body, where, "the integer"), where);
+    case "$date": {
+      if (body === null) return new Date(NaN);
+      const date = new Date(expectString(body, where, "the date"));
+      if (Number.isNaN(date.getTime())) {
+        throw new TypeError(`${where}: invalid date "${body}"`);
+      }
+      return date;
+    }
+    case "$regexp": {
+      const [source, flags] = expectArray(body, where, "the pattern");
+      try {
+        return new RegExp(
+          expectString(source, where, "the source"),
+          expectString(flags, where, "the flags"),
+        );
+      } catch (error) {
+        if (error instanceof SyntaxError) {
+          throw new TypeError(`${where}: ${error.message}`);
+        }
+        throw error;
+      }
+    }
+    case "$map":
+      return new Map(
+        expectArray(body, where, "the entries").map((pair, i) => {
+          const entry = expectArray(pair, `${where}[${i}]`, "an entry");
+          if (entry.length !== 2) {
+            throw new TypeError(
+              `${where}[${i}]: an entry must be [key, value]`,
+            );
+          }
+          return [
+            decodeValue(entry[0], `${path}.<key ${i}>`),
+            decodeValue(entry[1], `${path}.<value ${i}>`),
+          ];
+        }),
+      );
+    case "$set":
+      return new Set(
+        expectArray(body, where, "the members").map((v, i) =>
+          decodeValue(v, `${path}.<${i}>`)
+        ),
+      );
+    case "$ArrayBuffer":
+      return fromBase64(expectString(body, where, "the bytes"), where).buffer;
+    case "$DataView":
+      return new DataView(
+        fromBase64(expectString(body, where, "the bytes"), where).buffer,
+      );
+    case "$error": {
+      if (body === null || typeof body !== "object" || Array.isArray(body)) {
+        throw new TypeError(`${where}: the error must be an object`);
+      }
+      const fields = body as Record<string, unknown>;
+      const errorName = expectString(fields.name, where, "the name");
+      const Type = ERROR_TYPES[errorName] ?? Error;
+      const error = "cause" in fields
+        ? new Type(expectString(fields.message, where, "the message"), {
+          cause: decodeValue(fields.cause, `${path}.cause`),
+        })
+        : new Type(expectString(fields.message, where, "the message"));
+      if (fields.stack !== undefined) {
+        error.stack = expectString(fields.stack, where, "the stack");
+      }
+      return error;
+    }
+    case "$kvu64": {
+      const kvU64 = kvU64Class();
+      if (kvU64 === undefined) {
+        throw new TypeError(`${where}: KvU64 needs Deno`);
+      }
+      return new kvU64(
+        parseBigInt(expectString(body, where, "the integer"), where),
+      );
+    }
+    case "$boxed":
+      return Object(decodeValue(body, path));
+    case "$object": {
+      if (body === null || typeof body !== "object" || Array.isArray(body)) {
+        throw new TypeError(`${where}: the object must be an object`);
+      }
+      const out: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(body)) {
+        out[key] = decodeValue(v, propertyPath(path, key));
+      }
+      return out;
+    }
+  }
+  const typed = name.slice(1);
+  if (Object.hasOwn(TYPED_ARRAYS, typed)) {
+    const bytes = fromBase64(expectString(body, where, "the bytes"), where);
+    const Type = TYPED_ARRAYS[typed as TypedArrayName];
+    if (bytes.byteLength % Type.BYTES_PER_ELEMENT !== 0) {
+      throw new TypeError(
+        `${where}: ${bytes.byteLength} bytes is not a whole number of elements`,
+      );
+    }
+    return new Type(
+      bytes.buffer,
+      0,
+      bytes.byteLength / Type.BYTES_PER_ELEMENT,
+    ) as TypedArray;
+  }
+  throw new TypeError(
+    `${path}: unknown tag "${name}" (an object whose only key starts with "$" is a tagged value; write a plain one as { "$object": { ... } })`,
+  );
+}

@@ -1,0 +1,192 @@
+// This module is browser compatible.
+/**
+ * A JSON form of every value a session can hold in Deno KV: the tagged JSON
+ * encoding of the session tools (`get`, `set`, `export`, `import` and the
+ * inspector page).
+ *
+ * Plain JSON stays as it is. Everything JSON cannot say is an object with
+ * exactly one key, a tag starting with `$`:
+ *
+ * | Value                         | Encoded as                              |
+ * | ----------------------------- | --------------------------------------- |
+ * | `undefined`                   | `{ "$undefined": null }`                |
+ * | `NaN`, `Infinity`, `-0`       | `{ "$number": "NaN" }` (the name)       |
+ * | `12n`                         | `{ "$bigint": "12" }`                   |
+ * | `new Date(0)`                 | `{ "$date": "1970-01-01T00:00:00.000Z" }` (`null`: invalid date) |
+ * | `/a/g`                        | `{ "$regexp": ["a", "g"] }`             |
+ * | `new Map([[k, v]])`           | `{ "$map": [[k, v]] }` (encoded pairs)  |
+ * | `new Set([v])`                | `{ "$set": [v] }`                       |
+ * | `Uint8Array`, other typed arrays, `ArrayBuffer`, `DataView` | `{ "$Uint8Array": "base64" }` (the type name; bytes in platform order) |
+ * | an `Error`                    | `{ "$error": { "name", "message", "stack"?, "cause"? } }` |
+ * | `new Deno.KvU64(1n)`          | `{ "$kvu64": "1" }`                     |
+ * | `new Number(1)` and other boxed primitives | `{ "$boxed": 1 }`          |
+ * | a plain object whose only key starts with `$` | `{ "$object": { ... } }` |
+ *
+ * Arrays and objects are encoded element by element. What JSON and this
+ * encoding cannot keep: holes in arrays (read back as `undefined`), objects
+ * referenced twice (written twice, read back as two copies) and cycles
+ * (refused with an error naming the path).
+ *
+ * @module
+ */
+
+import {
+  type EncodedValue,
+  kvU64Class,
+  propertyPath,
+  tag,
+  toBase64,
+  TYPED_ARRAYS,
+  type TypedArrayName,
+} from "./_tagged.ts";
+
+export type { EncodedValue };
+
+/**
+ * Encodes a session value as tagged JSON (see the module documentation).
+ *
+ * @param value The session value.
+ * @param path How to name the value in error messages.
+ * @returns A value that `JSON.stringify` writes without loss.
+ * @throws {TypeError} For a cycle, a function or a symbol, naming the path.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeValue } from "./json_encoding.ts";
+ *
+ * const encoded = encodeValue({ seen: new Set([1n]), at: new Date(0) });
+ * assert.equal(
+ *   JSON.stringify(encoded),
+ *   '{"seen":{"$set":[{"$bigint":"1"}]},"at":{"$date":"1970-01-01T00:00:00.000Z"}}',
+ * );
+ * ```
+ */
+export function encodeValue(value: unknown, path = "value"): EncodedValue {
+  return encode(value, path, new Set());
+}
+
+function encode(
+  value: unknown,
+  path: string,
+  stack: Set<object>,
+): EncodedValue {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "undefined":
+      return tag("$undefined", null);
+    case "bigint":
+      return tag("$bigint", value.toString());
+    case "number":
+      if (Number.isFinite(value) && !Object.is(value, -0)) return value;
+      return tag("$number", Object.is(value, -0) ? "-0" : String(value));
+    case "function":
+    case "symbol":
+      throw new TypeError(`${path} is a ${typeof value} and cannot be stored`);
+  }
+  if (value === null) return null;
+  const object = value as object;
+  if (stack.has(object)) {
+    throw new TypeError(`${path} refers to itself (a cycle JSON cannot hold)`);
+  }
+  stack.add(object);
+  try {
+    return encodeObject(object, path, stack);
+  } finally {
+    stack.delete(object);
+  }
+}
+
+function encodeObject(
+  value: object,
+  path: string,
+  stack: Set<object>,
+): EncodedValue {
+  if (Array.isArray(value)) {
+    const out: EncodedValue[] = [];
+    for (let i = 0; i < value.length; i++) {
+      out.push(encode(value[i], `${path}[${i}]`, stack));
+    }
+    return out;
+  }
+  if (value instanceof Date) {
+    return tag(
+      "$date",
+      Number.isNaN(value.getTime()) ? null : value.toISOString(),
+    );
+  }
+  if (value instanceof RegExp) {
+    return tag("$regexp", [value.source, value.flags]);
+  }
+  if (value instanceof Map) {
+    const pairs: EncodedValue[] = [];
+    let i = 0;
+    for (const [k, v] of value) {
+      pairs.push([
+        encode(k, `${path}.<key ${i}>`, stack),
+        encode(v, `${path}.<value ${i}>`, stack),
+      ]);
+      i++;
+    }
+    return tag("$map", pairs);
+  }
+  if (value instanceof Set) {
+    return tag(
+      "$set",
+      [...value].map((v, i) => encode(v, `${path}.<${i}>`, stack)),
+    );
+  }
+  if (ArrayBuffer.isView(value)) {
+    const bytes = new Uint8Array(
+      value.buffer,
+      value.byteOffset,
+      value.byteLength,
+    );
+    const name = value instanceof DataView
+      ? "DataView"
+      : Object.keys(TYPED_ARRAYS).find((n) =>
+        value instanceof TYPED_ARRAYS[n as TypedArrayName]
+      );
+    if (name === undefined) {
+      throw new TypeError(`${path} is an unknown typed array`);
+    }
+    return tag(`$${name}`, toBase64(bytes));
+  }
+  if (value instanceof ArrayBuffer) {
+    return tag("$ArrayBuffer", toBase64(new Uint8Array(value)));
+  }
+  if (value instanceof Error) {
+    const error: Record<string, EncodedValue> = {
+      name: value.name,
+      message: value.message,
+    };
+    if (typeof value.stack === "string") error.stack = value.stack;
+    if ("cause" in value) {
+      error.cause = encode(value.cause, `${path}.cause`, stack);
+    }
+    return tag("$error", error);
+  }
+  const kvU64 = kvU64Class();
+  if (kvU64 !== undefined && value instanceof kvU64) {
+    return tag("$kvu64", value.value.toString());
+  }
+  if (
+    value instanceof Number || value instanceof String ||
+    value instanceof Boolean || value instanceof BigInt
+  ) {
+    return tag("$boxed", encode(value.valueOf(), path, stack));
+  }
+  const out: Record<string, EncodedValue> = {};
+  const keys = Object.keys(value);
+  for (const key of keys) {
+    out[key] = encode(
+      (value as Record<string, unknown>)[key],
+      propertyPath(path, key),
+      stack,
+    );
+  }
+  if (keys.length === 1 && keys[0]!.startsWith("$")) return tag("$object", out);
+  return out;
+}

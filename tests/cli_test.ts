@@ -1,0 +1,284 @@
+// The session CLI, run for real: `deno run -A cli.ts ...` subprocesses on a
+// KV file holding a small, a chunked (200 KiB) and a structured-types
+// session.
+import { DenoKvStorage } from "../kv.ts";
+import { decodeValue } from "../cli.ts";
+import { assert, assertEquals } from "./deps.ts";
+
+const ROOT = new URL("..", import.meta.url);
+
+export const SESSIONS: Record<string, unknown> = {
+  small: { count: 1, name: "Ada" },
+  big: {
+    text: "x".repeat(200 * 1024),
+    list: Array.from({ length: 50 }, (_, i) => i),
+  },
+  types: {
+    map: new Map<unknown, unknown>([[1, new Set([1n, "a"])], ["k", {
+      d: new Date(0),
+    }]]),
+    bytes: new Uint8Array([0, 1, 255]),
+    floats: new Float64Array([1.5, -0]),
+    ints: new BigInt64Array([-(2n ** 63n)]),
+    nothing: undefined,
+    nan: NaN,
+    negativeZero: -0,
+    infinity: -Infinity,
+    huge: 12345678901234567890n,
+    nested: [{ deep: [new Map([[new Date(1), [undefined]]])] }],
+    dollar: { $date: "not a tag" },
+  },
+};
+
+/** Runs the CLI; returns its exit code and output. */
+export async function cli(
+  args: string[],
+  stdin = "",
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "cli.ts", ...args],
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(stdin));
+  await writer.close();
+  const { code, stdout, stderr } = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    code,
+    stdout: decoder.decode(stdout),
+    stderr: decoder.decode(stderr),
+  };
+}
+
+/** Opens the KV file, runs `fn` on a session store over it, closes it. */
+export async function withStore<T>(
+  path: string,
+  fn: (storage: DenoKvStorage<unknown>) => Promise<T>,
+): Promise<T> {
+  const kv = await Deno.openKv(path);
+  try {
+    return await fn(new DenoKvStorage<unknown>(kv));
+  } finally {
+    kv.close();
+  }
+}
+
+/** A temp KV file with the three sessions. */
+export async function seededKv(dir: string): Promise<string> {
+  const path = `${dir}/bot.kv`;
+  await withStore(path, async (storage) => {
+    for (const [key, value] of Object.entries(SESSIONS)) {
+      await storage.write(key, value);
+    }
+  });
+  return path;
+}
+
+Deno.test("sessions CLI", async (t) => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = await seededKv(dir);
+    const kvArgs = ["--kv", path];
+
+    await t.step("list prints one line per session with its size", async () => {
+      const { code, stdout } = await cli(["list", ...kvArgs]);
+      assertEquals(code, 0);
+      const lines = stdout.trim().split("\n");
+      assertEquals(lines.map((l) => l.split("\t")[0]), [
+        "big",
+        "small",
+        "types",
+      ]);
+      assert(lines[0]!.includes("KiB"), lines[0]!);
+    });
+
+    await t.step(
+      "list --json prints NDJSON with bytes and expiry",
+      async () => {
+        const { code, stdout } = await cli(["list", "--json", ...kvArgs]);
+        assertEquals(code, 0);
+        const rows = stdout.trim().split("\n").map((l) => JSON.parse(l));
+        assertEquals(rows.map((r) => r.key), ["big", "small", "types"]);
+        assert(rows[0].bytes > 200 * 1024, `big is ${rows[0].bytes} bytes`);
+        assertEquals(rows[1].expiresAt, null);
+      },
+    );
+
+    await t.step(
+      "get prints each session as tagged JSON that decodes to it",
+      async () => {
+        for (const [key, value] of Object.entries(SESSIONS)) {
+          const { code, stdout } = await cli(["get", key, ...kvArgs]);
+          assertEquals(code, 0);
+          assertEquals(decodeValue(JSON.parse(stdout)), value);
+        }
+      },
+    );
+
+    await t.step(
+      "get of a missing key exits 1 with a message on stderr",
+      async () => {
+        const { code, stdout, stderr } = await cli([
+          "get",
+          "nobody",
+          ...kvArgs,
+        ]);
+        assertEquals(code, 1);
+        assertEquals(stdout, "");
+        assert(stderr.includes('No session "nobody"'), stderr);
+      },
+    );
+
+    await t.step("set writes tagged JSON from stdin", async () => {
+      const text =
+        '{ "count": 2, "since": { "$date": "2024-01-01T00:00:00.000Z" } }';
+      const { code } = await cli(["set", "small", ...kvArgs], text);
+      assertEquals(code, 0);
+      const value = await withStore(path, (s) => s.read("small"));
+      assertEquals(value, {
+        count: 2,
+        since: new Date("2024-01-01T00:00:00.000Z"),
+      });
+      SESSIONS.small = value;
+    });
+
+    await t.step("set refuses bad JSON and writes nothing", async () => {
+      for (
+        const [key, text] of [["small", '{"count": 3'], ["fresh", "{nope}"]]
+      ) {
+        const { code, stderr } = await cli(["set", key!, ...kvArgs], text);
+        assertEquals(code, 1);
+        assertEquals(stderr.trim().split("\n").length, 1, stderr);
+        assert(stderr.includes(`session "${key}"`), stderr);
+      }
+      const { code, stderr } = await cli(
+        ["set", "small", ...kvArgs],
+        '{"a": {"$nope": 1}}',
+      );
+      assertEquals(code, 1);
+      assert(stderr.includes('unknown tag "$nope"'), stderr);
+      await withStore(path, async (s) => {
+        assertEquals(await s.read("small"), SESSIONS.small);
+        assertEquals(await s.read("fresh"), undefined);
+      });
+    });
+
+    await t.step(
+      "export then import into a new KV file keeps every value",
+      async () => {
+        const exported = await cli(["export", ...kvArgs]);
+        assertEquals(exported.code, 0);
+        const file = `${dir}/sessions.ndjson`;
+        await Deno.writeTextFile(file, exported.stdout);
+        assertEquals(exported.stdout.trim().split("\n").length, 3);
+        const copy = `${dir}/copy.kv`;
+        const imported = await cli(
+          ["import", "--kv", copy],
+          await Deno.readTextFile(file),
+        );
+        assertEquals(imported.code, 0, imported.stderr);
+        assert(
+          imported.stderr.includes("Imported 3 sessions"),
+          imported.stderr,
+        );
+        await withStore(copy, async (s) => {
+          for (const [key, value] of Object.entries(SESSIONS)) {
+            assertEquals(await s.read(key), value);
+          }
+        });
+      },
+    );
+
+    await t.step(
+      "import skips existing sessions unless --overwrite",
+      async () => {
+        const line = JSON.stringify({ key: "small", value: { count: 99 } }) +
+          "\n";
+        const skipped = await cli(["import", ...kvArgs], line);
+        assertEquals(skipped.code, 0);
+        assert(
+          skipped.stderr.includes(
+            'skipped 1 that exist (use --overwrite): ["small"]',
+          ),
+          skipped.stderr,
+        );
+        assertEquals(
+          await withStore(path, (s) => s.read("small")),
+          SESSIONS.small,
+        );
+        const replaced = await cli(["import", "--overwrite", ...kvArgs], line);
+        assertEquals(replaced.code, 0);
+        assertEquals(await withStore(path, (s) => s.read("small")), {
+          count: 99,
+        });
+      },
+    );
+
+    await t.step(
+      "an import that fails part-way names the keys it wrote",
+      async () => {
+        const input = [
+          JSON.stringify({ key: "n1", value: 1 }),
+          JSON.stringify({ key: "n2", value: { $bigint: "2" } }),
+          '{"key": "n3", "value": ',
+          JSON.stringify({ key: "n4", value: 4 }),
+        ].join("\n");
+        const { code, stderr } = await cli(["import", ...kvArgs], input);
+        assertEquals(code, 1);
+        assert(stderr.includes("line 3"), stderr);
+        assert(
+          stderr.includes('written before the failure: ["n1","n2"]'),
+          stderr,
+        );
+        await withStore(path, async (s) => {
+          assertEquals(await s.read("n2"), 2n);
+          assertEquals(await s.read("n3"), undefined);
+          assertEquals(await s.read("n4"), undefined);
+        });
+      },
+    );
+
+    await t.step(
+      "delete removes a session; a missing one exits 1",
+      async () => {
+        assertEquals((await cli(["delete", "big", ...kvArgs])).code, 0);
+        assertEquals(await withStore(path, (s) => s.has("big")), false);
+        const again = await cli(["delete", "big", ...kvArgs]);
+        assertEquals(again.code, 1);
+        assert(again.stderr.includes('No session "big"'), again.stderr);
+      },
+    );
+
+    await t.step(
+      "usage mistakes and a missing KV file are one-line errors",
+      async () => {
+        const usage = await cli(["get", ...kvArgs]);
+        assertEquals(usage.code, 2);
+        assert(
+          usage.stderr.startsWith(
+            "sessions: get needs exactly one session key",
+          ),
+        );
+        const absent = await cli(["list", "--kv", `${dir}/absent.kv`]);
+        assertEquals(absent.code, 1);
+        assertEquals(
+          absent.stderr,
+          `sessions: No KV file at ${dir}/absent.kv\n`,
+        );
+        assertEquals(
+          (await Array.fromAsync(Deno.readDir(dir))).some((e) =>
+            e.name === "absent.kv"
+          ),
+          false,
+        );
+      },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

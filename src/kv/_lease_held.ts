@@ -28,6 +28,8 @@ export class KvLease {
   #state: "held" | "paused" | "released" | "lost" = "held";
   #timer: ReturnType<typeof setTimeout> | undefined;
   #renewing: Promise<void> | undefined;
+  /** `addRelease` went into the commit being made. */
+  #added = false;
 
   /** Use {@linkcode acquireLease}. */
   constructor(
@@ -138,6 +140,7 @@ export class KvLease {
     if (!this.held) throw new SessionLeaseLostError(this.label);
     atomic.check({ key: this.key, versionstamp: this.#versionstamp });
     atomic.delete(this.key);
+    this.#added = true;
   }
 
   /**
@@ -148,8 +151,12 @@ export class KvLease {
    * other check of the commit failed) and the caller may retry.
    */
   async settle(result: { ok: boolean }): Promise<void> {
+    // A success without our release in it (the writer committed nothing)
+    // leaves the lease held, for `release()`.
+    const added = this.#added;
+    this.#added = false;
     if (result.ok) {
-      this.#state = "released";
+      if (added) this.#state = "released";
       return;
     }
     const [entry] = await retryBusy(() => this.#kv.getMany([this.key]));

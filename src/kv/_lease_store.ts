@@ -4,10 +4,11 @@
 
 import type {
   AcquireLeaseOptions,
+  CompareAndSetResult,
   SessionLease,
   WriteOptions,
 } from "../storage_adapter.ts";
-import type { LeaseKey, LeaseKv } from "./_lease_kv.ts";
+import type { LeaseAtomic, LeaseKey, LeaseKv } from "./_lease_kv.ts";
 import { acquireLease, KvLease } from "./lease.ts";
 
 /** The option `lease` of `DenoKvStorage`. */
@@ -59,4 +60,21 @@ export function heldLease(
 ): KvLease | undefined {
   const lease = options?.lease;
   return lease instanceof KvLease && lease.held ? lease : undefined;
+}
+
+/**
+ * Runs a store write whose final commit takes `extras` (the store's hook for
+ * extra checks and mutations), with the release of `lease` as the extras:
+ * the write and the release happen together. A lost lease refuses the write
+ * with a `SessionLeaseLostError`; a compare-and-set conflict is `{ ok: false }`
+ * and leaves the lease held, for `release()` at the end of the update.
+ */
+export async function putWithLease(
+  lease: KvLease,
+  put: (extras: (atomic: LeaseAtomic) => void) => Promise<CompareAndSetResult>,
+): Promise<CompareAndSetResult> {
+  await lease.pause();
+  const result = await put((atomic) => lease.addRelease(atomic));
+  await lease.settle(result);
+  return result;
 }

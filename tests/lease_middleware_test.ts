@@ -4,6 +4,7 @@
 // KV: each has its own key locks, as two processes would.
 import { Bot, BotError, type Context } from "grammy";
 import {
+  enhanceStorage,
   lazySession,
   type LazySessionFlavor,
   session,
@@ -73,6 +74,33 @@ Deno.test("session middleware with a lease", async (t) => {
         assertEquals(counted.commits, 2); // take the lease; write + release
         assertEquals((await kv.get(LEASE)).versionstamp, null);
         assertEquals((await kv.get(["sessions", "42"])).value, 1);
+      }),
+  );
+
+  await t.step(
+    "enhanceStorage keeps the wrapped store's lease",
+    () =>
+      withKv(async (kv) => {
+        const counted = counting(kv);
+        const bot = new Bot<Context & SessionFlavor<number>>("0:test", {
+          botInfo,
+        });
+        bot.use(session({
+          storage: enhanceStorage({
+            storage: new DenoKvStorage(counted, { lease: true }),
+            millisecondsToLive: 60_000,
+          }),
+          initial: () => 0,
+        }));
+        let held = false;
+        bot.on("message", async (ctx) => {
+          held = (await kv.get(LEASE)).versionstamp !== null;
+          ctx.session++;
+        });
+        await bot.handleUpdate(message(42, "+1"));
+        assert(held, "the lease is held while the handler runs");
+        assertEquals(counted.commits, 2); // take the lease; write + release
+        assertEquals((await kv.get(LEASE)).versionstamp, null);
       }),
   );
 

@@ -1,10 +1,9 @@
+// This module is browser compatible.
 // The cross-instance lease of one session in one update, for storages with
 // `acquireLease` (DenoKvStorage with `lease`): taken right after this
 // process's key lock, handed to the write (the storage may release it in the
 // write's commit), and given back at the end of the update, also when the
 // handler threw, before the key lock.
-//
-// This module is browser compatible.
 
 import type {
   SessionLease,

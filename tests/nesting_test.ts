@@ -87,6 +87,8 @@ Deno.test("two copies of the module on one Context class", async () => {
     await Deno.mkdir(`${dir}/src`);
     const root = new URL("../", import.meta.url);
     for (const entry of Deno.readDirSync(new URL("src/", root))) {
+      // The main entry reaches only the files at the top of src/.
+      if (!entry.isFile) continue;
       await Deno.copyFile(
         new URL(`src/${entry.name}`, root),
         `${dir}/src/${entry.name}`,

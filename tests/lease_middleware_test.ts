@@ -171,12 +171,12 @@ Deno.test("session middleware with a lease", async (t) => {
     "renews during a long handler: the other instance waits",
     () =>
       withKv(async (kv) => {
-        const options = { lease: { timeToLive: 100 } };
+        const options = { lease: { timeToLive: 400 } };
         const order: string[] = [];
         const slow = strictBot(new DenoKvStorage<number>(kv, options));
         slow.on("message", async (ctx) => {
           order.push("slow starts");
-          await new Promise((resolve) => setTimeout(resolve, 500));
+          await new Promise((resolve) => setTimeout(resolve, 1300));
           ctx.session++;
           order.push("slow ends");
         });

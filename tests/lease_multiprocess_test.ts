@@ -137,14 +137,14 @@ Deno.test("processes sharing one KV file with a session lease", async (t) => {
     () =>
       withKvFile(async (path) => {
         const reports = await settlesWithin(
-          runProcesses(path, "strict", "lease", 50, 1),
+          runProcesses(path, "strict", "lease", 100, 1),
           120_000,
         );
         for (const report of reports) {
           assertEquals(report.errors, []);
-          assertEquals(report.ok, 50);
+          assertEquals(report.ok, 100);
         }
-        assertEquals(await storedSum(path), PROCESSES * 50);
+        assertEquals(await storedSum(path), PROCESSES * 100);
         // Turns are shared: every process got the chat before any process
         // was done with all of its updates.
         const firstEnd = Math.min(...reports.map((r) => r.lastDone));

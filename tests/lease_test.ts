@@ -155,11 +155,11 @@ for (const where of ["memory", "file"] as const) {
       "renews while held, so a waiter does not get in",
       () =>
         withKv(where, async (kv) => {
-          const holder = await acquireLease(kv, KEY, { timeToLive: 150 });
+          const holder = await acquireLease(kv, KEY, { timeToLive: 400 });
           const first = holder.until;
           // Waits for more than three times the time to live.
           await assertRejects(
-            () => acquireLease(kv, KEY, { timeToLive: 150, timeout: 600 }),
+            () => acquireLease(kv, KEY, { timeToLive: 400, timeout: 1300 }),
             SessionLeaseTimeoutError,
           );
           assert(holder.held && holder.until > first);
@@ -252,6 +252,25 @@ for (const where of ["memory", "file"] as const) {
           } finally {
             if (other !== kv) other.close();
           }
+        }),
+    );
+
+    await t.step(
+      "the longest waiter takes the claim from a newer one",
+      () =>
+        withKv(where, async (kv) => {
+          const a = await acquireLease(kv, KEY, { timeToLive: 5000 });
+          // A live claim by a waiter that started waiting later than b will.
+          const later = Date.now() + 60_000;
+          await kv.set(CLAIM, { owner: "young", until: later, since: later });
+          const b = acquireLease(kv, KEY, { timeToLive: 5000, owner: "b" });
+          while (
+            (await kv.get<{ owner: string }>(CLAIM)).value?.owner !== "b"
+          ) {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+          await a.release();
+          await (await settlesWithin(b, 10_000)).release();
         }),
     );
 

@@ -14,6 +14,11 @@ export interface LeaseState {
   claimFree: boolean;
   /** The claim is ours and live. */
   claimMine: boolean;
+  /**
+   * We may take the turn: the claim is free, or held by a waiter that
+   * started waiting after us (the longest waiter goes next).
+   */
+  outranks: boolean;
   claimVs: string | null;
   /** The claim's deadline (0 if absent). */
   claimUntil: number;
@@ -30,6 +35,11 @@ function ownerOf(entry: LeaseEntry | undefined): unknown {
   return (entry?.value as { owner?: unknown } | null)?.owner;
 }
 
+function sinceOf(entry: LeaseEntry | undefined): number {
+  const since = (entry?.value as { since?: unknown } | null)?.since;
+  return typeof since === "number" ? since : Infinity;
+}
+
 /**
  * Decodes `[lease, claim]` as read; `undefined` (not read yet) is taken as
  * both absent, so the first attempt is a commit that checks exactly that.
@@ -38,18 +48,24 @@ export function readLease(
   entries: readonly LeaseEntry[] | undefined,
   owner: string,
   now: number,
+  since: number,
 ): LeaseState {
   const [lease, claim] = entries ?? [];
   const leaseUntil = untilOf(lease);
   const claimUntil = untilOf(claim);
   const claimLive = claimUntil > now;
   const claimMine = claimLive && ownerOf(claim) === owner;
+  const claimFree = !claimLive || claimMine;
+  const claimSince = sinceOf(claim);
+  const older = since < claimSince ||
+    (since === claimSince && owner < String(ownerOf(claim)));
   return {
     leaseFree: leaseUntil <= now,
     leaseVs: lease?.versionstamp ?? null,
     leaseUntil,
-    claimFree: !claimLive || claimMine,
+    claimFree,
     claimMine,
+    outranks: claimFree || older,
     claimVs: claim?.versionstamp ?? null,
     claimUntil,
   };
@@ -58,13 +74,13 @@ export function readLease(
 /**
  * The next poll of a waiter, in ms: jittered and growing exponentially,
  * from 4 ms up to 40 ms for the claimer (it goes next, so it should notice
- * the release soon) and from 8 ms up to 250 ms for the others (they only
- * wait to become the claimer). Polls are reads; a waiter never commits in a
- * loop.
+ * the release soon) and from 8 ms up to 100 ms for the others (they wait to
+ * become the claimer: the longest waiter takes the claim over at its next
+ * poll). Polls are reads; a waiter commits only to claim or take its turn.
  */
 export function pollDelay(round: number, claimer: boolean): number {
   const base = claimer ? 4 : 8;
-  const cap = claimer ? 40 : 250;
+  const cap = claimer ? 40 : 100;
   const ceiling = Math.min(cap, base * 2 ** Math.min(round, 16));
   return ceiling / 2 + Math.random() * ceiling / 2;
 }

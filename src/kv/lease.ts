@@ -134,9 +134,9 @@ export async function acquireLease(
       throw new SessionLeaseTimeoutError(label, timeout);
     }
     const now = Date.now();
-    const state = readLease(entries, owner, now);
+    const state = readLease(entries, owner, now, started);
     claimed = state.claimMine;
-    if (state.leaseFree && state.claimFree) {
+    if (state.leaseFree && state.outranks) {
       const until = Math.min(now + timeToLive, now + maxHold);
       const atomic = kv.atomic();
       atomic.check(
@@ -153,13 +153,15 @@ export async function acquireLease(
           versionstamp: result.versionstamp,
         }, { timeToLive, until, latest: now + maxHold });
       }
-    } else if (!state.leaseFree && state.claimFree && !state.claimMine) {
-      // Next in line: nobody else is.
+    } else if (!state.leaseFree && state.outranks && !state.claimMine) {
+      // Next in line: nobody else is, or only one who started waiting later.
       const until = Math.max(state.leaseUntil, now) +
         Math.min(timeToLive, 1000);
       const atomic = kv.atomic();
       atomic.check({ key: claimKey, versionstamp: state.claimVs });
-      atomic.set(claimKey, { owner, until }, { expireIn: until - now });
+      atomic.set(claimKey, { owner, until, since: started }, {
+        expireIn: until - now,
+      });
       if ((await commitUnlessBusy(atomic)).ok) claimed = true;
     }
     if (entries !== undefined) {
@@ -207,7 +209,7 @@ async function dropClaim(
   try {
     const [entry] = await kv.getMany([claimKey]);
     if (
-      readLease([{ value: null, versionstamp: null }, entry!], owner, 0)
+      readLease([{ value: null, versionstamp: null }, entry!], owner, 0, 0)
         .claimMine
     ) {
       const atomic = kv.atomic();

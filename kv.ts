@@ -37,5 +37,5 @@
  * @module
  */
 export * from "./src/errors.ts";
-export * from "./src/deno_kv_storage.ts";
+export * from "./src/kv/deno_kv_storage.ts";
 export * from "./src/kv/lease.ts";

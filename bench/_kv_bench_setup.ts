@@ -135,3 +135,97 @@ export function mix(): Parameters<Bot["handleUpdate"]>[0][] {
     };
   });
 }
+
+/** Texts of the 70/20/10 mix: 7 never touch the session, 2 read, 1 writes. */
+const MIX_TEXTS = [
+  "hello",
+  "write",
+  "hi",
+  "read",
+  "/help",
+  "ok",
+  "read",
+  "thanks",
+  "bye",
+  "yo",
+];
+
+/**
+ * `count` updates of the 70/20/10 mix, each for one of `chats` chats picked
+ * by a fixed pseudo-random sequence (the same in every run).
+ */
+export function mixOver(
+  chats: number,
+  count: number,
+  seed = 1,
+): Parameters<Bot["handleUpdate"]>[0][] {
+  let x = seed;
+  const updates = [];
+  for (let i = 0; i < count; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    const id = ++updateId;
+    const chat = {
+      id: 1000 + (x >>> 8) % chats,
+      type: "private" as const,
+      first_name: "U",
+    };
+    updates.push({
+      update_id: id,
+      message: {
+        message_id: id,
+        date: 0,
+        chat,
+        from: { id: chat.id, is_bot: false, first_name: "U" },
+        text: MIX_TEXTS[i % MIX_TEXTS.length]!,
+      },
+    });
+  }
+  return updates;
+}
+
+/** A 3-line KV adapter's cost model on Deno Deploy, as assumptions. */
+export interface Latency {
+  /** Added to every read call (get, getMany, list). */
+  readMs: number;
+  /** Added to every write call (commit, set, delete). */
+  commitMs: number;
+}
+
+/** Wraps a KV handle so that every call waits as `latency` says first. */
+export function slowKv(kv: Deno.Kv, latency: Latency): Deno.Kv {
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  return new Proxy(kv, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      if (property === "atomic") {
+        return () => {
+          const atomic = target.atomic();
+          const commit = atomic.commit.bind(atomic);
+          atomic.commit = async () => (await wait(latency.commitMs), commit());
+          return atomic;
+        };
+      }
+      if (["get", "getMany"].includes(property as string)) {
+        return async (...args: unknown[]) => (
+          await wait(latency.readMs), value.apply(target, args)
+        );
+      }
+      if (["set", "delete"].includes(property as string)) {
+        return async (...args: unknown[]) => (
+          await wait(latency.commitMs), value.apply(target, args)
+        );
+      }
+      return value.bind(target);
+    },
+  });
+}
+
+/** The median of `values`. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? sorted[mid]!
+    : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

@@ -1,12 +1,24 @@
 // Micro-benchmarks for the private copy and change-detection helpers:
 // `deepClone` against `structuredClone`, `fingerprint` against
-// `JSON.stringify`, on a tiny session, a ~1 KB one and a ~60 KiB one.
+// `JSON.stringify`, on a tiny session, the realistic session of
+// `bench/memory_bench.ts` (a count and the last 20 update ids), a ~1 KB one,
+// a ~60 KiB one, and a sparse array indexed by user ids.
 //
 //   deno bench bench/_util_bench.ts
 import { deepClone } from "../src/_clone.ts";
 import { fingerprint } from "../src/_fingerprint.ts";
 
 const small = { pizzaCount: 3 };
+
+/** A count and the last 20 update ids. */
+const realistic = {
+  count: 1234,
+  updates: Array.from({ length: 20 }, (_, i) => 987_654_300 + i),
+};
+
+/** Last-seen times indexed by user id: three elements, length 1e9 + 8. */
+const sparse: number[] = [];
+for (const id of [5, 98_765_432, 1_000_000_007]) sparse[id] = 1_700_000_000;
 
 /** A ~1 KB session of nested plain objects, arrays, strings and numbers. */
 const medium = {
@@ -71,6 +83,43 @@ Deno.bench("structuredClone, small", {
 });
 Deno.bench("deepClone, small", { group: "clone small" }, () => {
   deepClone(small);
+});
+
+Deno.bench("structuredClone, realistic", {
+  group: "clone realistic",
+  baseline: true,
+}, () => {
+  structuredClone(realistic);
+});
+Deno.bench("deepClone, realistic", { group: "clone realistic" }, () => {
+  deepClone(realistic);
+});
+
+Deno.bench("JSON.stringify, realistic", {
+  group: "fingerprint realistic",
+  baseline: true,
+}, () => {
+  JSON.stringify(realistic);
+});
+Deno.bench("fingerprint, realistic", {
+  group: "fingerprint realistic",
+}, () => {
+  fingerprint(realistic);
+});
+
+Deno.bench("structuredClone, sparse", {
+  group: "sparse array at user ids",
+  baseline: true,
+}, () => {
+  structuredClone(sparse);
+});
+Deno.bench("deepClone, sparse", { group: "sparse array at user ids" }, () => {
+  deepClone(sparse);
+});
+Deno.bench("fingerprint, sparse", {
+  group: "sparse array at user ids",
+}, () => {
+  fingerprint(sparse);
 });
 
 Deno.bench("structuredClone, 1 KB", {

@@ -17,8 +17,8 @@
 //   object    "{" (length key value ",")* "}"
 //   length    one char with that code if below 256 (a table lookup, far
 //             cheaper than number formatting), else "\u0100" + digits + ":"
-//   array     "[" (value | "_" for a hole, then ",")* ("|" (length key value ",")*)?
-//             "]"
+//   array     "[" (value "," | "_" count "," for a run of holes)*
+//             ("|" (length key value ",")*)? "]"
 //   Map       "M[" (key "," value ",")* "]"      Set "S[" (value ",")* "]"
 //   Date      "D" + time value (NaN when invalid)
 //   RegExp    "R" + string token of the source + flags
@@ -26,21 +26,41 @@
 //   views     ("V" for a DataView | "T" name "," length ",") byteOffset ","
 //             byteLength "," buffer
 //   boxed     "B" + "N" number | "S" string | "T"/"F" boolean | "I" bigint
+//   error     "E" + type name "," (value | "_" if absent) for the message,
+//             the stack and the cause
 //   KvU64     "K" + digits
 //   repeat    "@" + index of the first visit of the same object
 // Objects are numbered in the order they are first visited, so shared
 // references and cycles are encoded exactly as V8 serialisation keeps them.
+// What a store cannot keep (`_storable.ts`) has no fingerprint: a write of
+// such a value is refused, loudly, by the store.
 
-import { Seen as Ids } from "./_clone.ts";
+import { type Seen as Ids, SeenPool } from "./_seen.ts";
+import {
+  ARRAY,
+  arrayIndex,
+  BUFFER,
+  DATE,
+  ERROR,
+  isDense,
+  kindOf,
+  KV_U64,
+  MAP,
+  PLAIN,
+  REGEXP,
+  SET,
+  VIEW,
+} from "./_value_kind.ts";
 
 /** Thrown inside the walk for something it cannot encode faithfully. */
 const UNENCODABLE: unique symbol = Symbol("unencodable");
 
 const getPrototypeOf = Object.getPrototypeOf;
 const objectPrototype = Object.prototype;
+const arrayPrototype = Array.prototype;
 const objectToString = Object.prototype.toString;
 const isArray = Array.isArray;
-const isView = ArrayBuffer.isView;
+const hasOwn = Object.hasOwn;
 const fromCharCode = String.fromCharCode;
 
 /** One-char length prefixes for strings shorter than 256 UTF-16 units. */
@@ -55,8 +75,7 @@ function prefixed(text: string): string {
 }
 
 /** Reused by every call, so a fingerprint allocates little but its string. */
-const sharedIds: Ids = new Ids();
-let sharedIdsInUse = false;
+const pool = new SeenPool();
 
 /**
  * Encodes `value` canonically, for change detection.
@@ -65,25 +84,28 @@ let sharedIdsInUse = false;
  * would store differently always get different fingerprints: types are
  * distinguished (`1`, `"1"`, `1n`, `true`), as are `null` and `undefined`,
  * a missing property and one set to `undefined`, `NaN`, `-0` and `0`, array
- * holes and `undefined` elements, extra properties on arrays, dates by time
- * value (including invalid dates), regular expressions by source and flags,
- * `Map` and `Set` entries in insertion order, `ArrayBuffer`s, typed arrays
- * and `DataView`s by type, offset, length and the bytes of the whole
- * underlying buffer, boxed primitives, and which parts of the value are the
- * same object (shared references and cycles are encoded, not rejected).
- * Class instances are encoded like plain objects, with their own enumerable
- * string-keyed properties, because that is what gets stored; symbol keys and
- * non-enumerable properties are ignored for the same reason.
+ * holes and `undefined` elements, array lengths, named properties on arrays
+ * (hidden, non-enumerable elements count as holes, as V8 stores them), dates
+ * by time value (including invalid dates), regular expressions by source and
+ * flags, `Map` and `Set` entries in insertion order, `ArrayBuffer`s, typed
+ * arrays and `DataView`s by type, offset, length and the bytes of the whole
+ * underlying buffer, boxed primitives, errors by type, message, stack and
+ * cause, and which parts of the value are the same object (shared
+ * references and cycles are encoded, not rejected). Symbol keys and
+ * non-enumerable properties are ignored, because they are not stored.
+ *
+ * It costs time in proportion to what exists: a run of array holes is one
+ * token, so an array with one element at index 1e9 costs one element.
  *
  * The reverse does not hold: property order is part of the fingerprint, so
  * the same properties added in another order count as a change. That only
  * costs a needless write.
  *
- * Returns `undefined` for values it cannot encode faithfully, which the
- * caller must treat as "changed": functions and symbols anywhere, errors,
- * boxed symbols, shared or resizable memory behind a view, platform objects
- * (`WeakMap`, `Blob`, ...), a getter that throws, and values nested deeper
- * than the call stack allows.
+ * Returns `undefined` for values a store cannot keep as they are (functions,
+ * symbols, class instances, platform objects: see `_storable.ts`), which the
+ * caller must treat as "changed" so that the store refuses them loudly, and
+ * for a getter that throws and values nested deeper than the call stack
+ * allows.
  *
  * @param value The value to encode.
  * @returns The fingerprint, or `undefined` if there is none.
@@ -94,19 +116,14 @@ export function fingerprint(value: unknown): string | undefined {
       ? undefined
       : encodePrimitive(value);
   }
-  let ids = sharedIds;
-  if (sharedIdsInUse) ids = new Ids();
-  else sharedIdsInUse = true;
+  const ids = pool.take();
   try {
     return encodeObject(value, ids);
   } catch {
-    // Unencodable parts, throwing getters, stack overflow: "changed".
+    // Unstorable parts, throwing getters, stack overflow: "changed".
     return undefined;
   } finally {
-    if (ids === sharedIds) {
-      sharedIds.clear();
-      sharedIdsInUse = false;
-    }
+    pool.release(ids);
   }
 }
 
@@ -142,8 +159,10 @@ function encodeObject(value: object, ids: Ids): string {
   if (proto === objectPrototype || proto === null) {
     return encodePlain(value as Record<string, unknown>, ids);
   }
-  if (isArray(value)) return encodeArray(value, ids);
-  return encodeExotic(value, ids);
+  if (proto === arrayPrototype && isArray(value)) {
+    return encodeArray(value, ids);
+  }
+  return encodeKind(value, kindOf(value), ids);
 }
 
 function encodePlain(value: Record<string, unknown>, ids: Ids): string {
@@ -158,59 +177,72 @@ function encodePlain(value: Record<string, unknown>, ids: Ids): string {
 
 function encodeArray(value: unknown[], ids: Ids): string {
   const length = value.length;
-  let present = 0;
-  let out = "[";
-  for (let i = 0; i < length; i++) {
-    const item = value[i];
-    if (item === undefined && !(i in value)) {
-      out += "_,";
-    } else {
-      present++;
-      out += encode(item, ids) + ",";
-    }
-  }
   const keys = Object.keys(value);
-  if (keys.length !== present) {
-    // Extra named properties: V8 serialisation keeps them.
+  let out = "[";
+  if (isDense(keys, length)) {
+    for (let i = 0; i < length; i++) out += encode(value[i], ids) + ",";
+    return out + "]";
+  }
+  // Holes, hidden elements or named properties: walk the own enumerable
+  // keys (indices first, ascending, then names), one token per run of holes.
+  const source = value as unknown as Record<string, unknown>;
+  let next = 0;
+  let i = 0;
+  for (; i < keys.length; i++) {
+    const index = arrayIndex(keys[i]!);
+    if (index < 0) break;
+    if (index < next) throw UNENCODABLE; // keys out of order: a proxy
+    if (index > next) out += "_" + (index - next) + ",";
+    out += encode(value[index], ids) + ",";
+    next = index + 1;
+  }
+  if (length > next) out += "_" + (length - next) + ",";
+  if (i < keys.length) {
     out += "|";
-    const source = value as unknown as Record<string, unknown>;
-    for (const key of keys) {
-      if (isArrayIndex(key)) continue;
+    for (; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (arrayIndex(key) >= 0) throw UNENCODABLE;
       out += prefixed(key) + encode(source[key], ids) + ",";
     }
   }
   return out + "]";
 }
 
-function isArrayIndex(key: string): boolean {
-  const n = Number(key);
-  return n >>> 0 === n && n !== 4294967295 && String(n) === key;
-}
-
-function encodeExotic(value: object, ids: Ids): string {
-  if (value instanceof Date) return "D" + value.getTime();
-  if (value instanceof RegExp) {
-    return "R" + encodePrimitive(value.source) + value.flags;
-  }
-  if (value instanceof Map) {
-    let out = "M[";
-    for (const [k, v] of value) {
-      out += encode(k, ids) + "," + encode(v, ids) + ",";
-    }
-    return out + "]";
-  }
-  if (value instanceof Set) {
-    let out = "S[";
-    for (const item of value) out += encode(item, ids) + ",";
-    return out + "]";
-  }
-  if (value instanceof ArrayBuffer) return encodeBuffer(value);
-  if (isView(value)) return encodeView(value, ids);
-  const tag = objectToString.call(value);
-  switch (tag) {
-    case "[object Object]":
-      // A class instance: V8 serialisation stores its own enumerable data.
+function encodeKind(value: object, kind: number, ids: Ids): string {
+  switch (kind) {
+    case PLAIN: // from another realm
       return encodePlain(value as Record<string, unknown>, ids);
+    case ARRAY:
+      return encodeArray(value as unknown[], ids);
+    case DATE:
+      return "D" + (value as Date).getTime();
+    case REGEXP:
+      return "R" + encodePrimitive((value as RegExp).source) +
+        (value as RegExp).flags;
+    case MAP: {
+      let out = "M[";
+      for (const [k, v] of value as Map<unknown, unknown>) {
+        out += encode(k, ids) + "," + encode(v, ids) + ",";
+      }
+      return out + "]";
+    }
+    case SET: {
+      let out = "S[";
+      for (const item of value as Set<unknown>) out += encode(item, ids) + ",";
+      return out + "]";
+    }
+    case BUFFER:
+      return encodeBuffer(value as ArrayBuffer);
+    case VIEW:
+      return encodeView(value as ArrayBufferView, ids);
+    case ERROR:
+      return "E" + getPrototypeOf(value).constructor.name + "," +
+        encodeOwn(value, "message", ids) + encodeOwn(value, "stack", ids) +
+        encodeOwn(value, "cause", ids);
+    case KV_U64:
+      return "K" + (value as { value: bigint }).value;
+  }
+  switch (objectToString.call(value)) {
     case "[object Number]":
       return "BN" + encodePrimitive(Number.prototype.valueOf.call(value));
     case "[object String]":
@@ -219,11 +251,15 @@ function encodeExotic(value: object, ids: Ids): string {
       return Boolean.prototype.valueOf.call(value) ? "BT" : "BF";
     case "[object BigInt]":
       return "BI" + BigInt.prototype.valueOf.call(value);
-    case "[object Deno.KvU64]":
-      return "K" + (value as { value: bigint }).value;
     default:
       throw UNENCODABLE;
   }
+}
+
+function encodeOwn(value: object, key: string, ids: Ids): string {
+  return hasOwn(value, key)
+    ? encode((value as Record<string, unknown>)[key], ids) + ","
+    : "_,";
 }
 
 function encodeBuffer(buffer: ArrayBuffer): string {

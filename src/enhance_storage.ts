@@ -99,6 +99,11 @@ function isEnhance(value: unknown): value is Enhance<unknown> {
  * are read are refreshed only after `refreshRatio` of their time to live
  * passed, instead of being written on every update.
  *
+ * The writes a read makes on its own (storing migrated data back, the
+ * refresh, the deletion of an expired session) use compare-and-set when the
+ * wrapped storage has it: if another process wrote the session after it was
+ * read, its newer value stands and the read returns that value instead.
+ *
  * @example Migrating `{ pizzaCount }` sessions to `{ pizzas }`
  * ```ts
  * import assert from "node:assert/strict";
@@ -194,6 +199,12 @@ class EnhancedStorage<T> {
     }
   }
 
+  get #versioned(): boolean {
+    const storage = this.#storage;
+    return storage.readWithVersion !== undefined &&
+      storage.compareAndSet !== undefined;
+  }
+
   get #latest(): number | undefined {
     return this.#migrations[this.#migrations.length - 1]?.[0];
   }
@@ -255,6 +266,10 @@ class EnhancedStorage<T> {
   }
 
   async read(key: string): Promise<T | undefined> {
+    // With compare-and-set, the refresh and the deletion of an expired value
+    // happen only if nobody wrote since this read: a read never reverts or
+    // deletes a newer value written by another process.
+    if (this.#versioned) return (await this.readWithVersion(key)).value;
     const decoded = this.#decode(await this.#storage.read(key));
     if (decoded.expired) {
       await this.#storage.delete(key);

@@ -13,18 +13,35 @@ import type {
   Version,
   VersionedValue,
 } from "./storage_adapter.ts";
-import { deepClone } from "./_clone.ts";
+import { copyStorable, deepClone } from "./_clone.ts";
 
 /** Options of {@linkcode MemorySessionStorage}. */
 export interface MemorySessionStorageOptions {
+  /**
+   * How long a session lives after its last read or write, in milliseconds.
+   * The same as the first argument of the constructor (give it once).
+   * Default: `Infinity` (forever).
+   */
+  timeToLive?: number;
   /**
    * The most sessions to keep. When a write would exceed it, the least
    * recently used sessions (read or written) are dropped first.
    * Default: no limit.
    */
   maxEntries?: number;
+  /**
+   * Whether values are copied in on write and out on read, as a database
+   * would store them. Default: `true`.
+   *
+   * With `copy: false` the store keeps the very objects it is given, as
+   * grammY's `MemorySessionStorage` does: class instances keep their class,
+   * functions and other live objects are allowed, and nothing is copied or
+   * checked. In exchange there is no rollback (a handler that changes its
+   * session and then throws leaves the change in the store) and whoever
+   * holds a value read from the store can change the stored session.
+   */
+  copy?: boolean;
 }
-
 /** One stored session. */
 export interface MemorySessionEntry<S> {
   /** A private copy of the session data. */
@@ -41,8 +58,15 @@ export interface MemorySessionEntry<S> {
  *
  * - values are copied in on write and out on read, so a handler that throws
  *   after mutating its session leaves no trace, and two chats never share an
- *   object; a value that cannot be copied (a function, a symbol) fails at
- *   write time with a `SessionValueError` naming the key;
+ *   object;
+ * - a value the store cannot keep as it is fails at write time with a
+ *   `SessionValueError` naming the key, the path to the part and what it is:
+ *   functions, symbols, class instances (which would come back as plain
+ *   objects without their methods), platform objects such as promises, and
+ *   values nested more than 1000 levels deep. Plain objects, arrays
+ *   (sparse ones cost what they hold), `Date`, `RegExp`, `Map`, `Set`,
+ *   binary data, boxed primitives, plain errors, cycles and shared
+ *   references are kept, as Deno KV keeps them;
  * - with a `timeToLive`, a session expires that long after it was last read
  *   or written (active chats stay alive without writes), expired entries are
  *   never returned by `read`, `has` or `readAll*`, and they are reclaimed as
@@ -50,6 +74,10 @@ export interface MemorySessionEntry<S> {
  * - `maxEntries` caps the number of sessions (least recently used go first);
  * - it supports compare-and-set, so the session middleware detects
  *   conflicting writes.
+ *
+ * To keep live objects (class instances, grammY's own objects) in memory as
+ * they are, pass `{ copy: false }`: the store then keeps references, with no
+ * copies, no checks and no rollback, like grammY's store.
  *
  * All data is lost when the process ends: use it for development and tests,
  * or for data that need not survive a restart.
@@ -66,12 +94,32 @@ export interface MemorySessionEntry<S> {
  * assert(storage.read("42")?.count === 1);
  * assert([...storage.readAllKeys()].join() === "42");
  * ```
+ *
+ * @example Keeping class instances, by reference
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemorySessionStorage } from "./memory_session_storage.ts";
+ *
+ * class Cart {
+ *   items: string[] = [];
+ *   add(item: string): void {
+ *     this.items.push(item);
+ *   }
+ * }
+ * const storage = new MemorySessionStorage<Cart>({ copy: false });
+ * storage.write("42", new Cart());
+ * storage.read("42")!.add("pizza"); // the stored object itself
+ * assert(storage.read("42") instanceof Cart);
+ * assert(storage.read("42")!.items.length === 1);
+ * ```
  */
 export class MemorySessionStorage<S> implements StorageAdapter<S> {
   /** Time to live of a session in milliseconds (`undefined`: forever). */
   readonly timeToLive: number | undefined;
   /** The most sessions kept (`undefined`: no limit). */
   readonly maxEntries: number | undefined;
+  /** Whether values are copied in and out (`false`: kept by reference). */
+  readonly copy: boolean;
   /**
    * The stored sessions, least recently used first when a time to live or
    * `maxEntries` is set. Protected, as in grammY, for subclasses.
@@ -83,11 +131,35 @@ export class MemorySessionStorage<S> implements StorageAdapter<S> {
   /**
    * Creates an empty memory store.
    *
+   * @param options The time to live, `maxEntries` and `copy`.
+   */
+  constructor(options?: MemorySessionStorageOptions);
+  /**
+   * Creates an empty memory store, as grammY's `new MemorySessionStorage(ttl)`.
+   *
    * @param timeToLive How long a session lives after its last read or write,
    * in milliseconds. Default: `Infinity` (forever).
-   * @param options More options, such as `maxEntries`.
+   * @param options More options, such as `maxEntries` and `copy`.
    */
-  constructor(timeToLive?: number, options: MemorySessionStorageOptions = {}) {
+  constructor(timeToLive?: number, options?: MemorySessionStorageOptions);
+  constructor(
+    timeToLiveOrOptions?: number | MemorySessionStorageOptions,
+    moreOptions: MemorySessionStorageOptions = {},
+  ) {
+    let timeToLive = timeToLiveOrOptions;
+    let options = moreOptions;
+    if (
+      typeof timeToLiveOrOptions === "object" && timeToLiveOrOptions !== null
+    ) {
+      timeToLive = timeToLiveOrOptions.timeToLive;
+      options = timeToLiveOrOptions;
+    } else if (timeToLive !== undefined && options.timeToLive !== undefined) {
+      throw new TypeError(
+        "Give timeToLive once: as the first argument or as an option",
+      );
+    } else {
+      timeToLive ??= options.timeToLive;
+    }
     if (
       timeToLive !== undefined &&
       !(typeof timeToLive === "number" && timeToLive > 0)
@@ -96,7 +168,7 @@ export class MemorySessionStorage<S> implements StorageAdapter<S> {
         `timeToLive must be a positive number of milliseconds, got ${timeToLive}`,
       );
     }
-    const { maxEntries } = options;
+    const { maxEntries, copy = true } = options;
     if (
       maxEntries !== undefined &&
       !(Number.isInteger(maxEntries) && maxEntries > 0)
@@ -105,8 +177,12 @@ export class MemorySessionStorage<S> implements StorageAdapter<S> {
         `maxEntries must be a positive integer, got ${maxEntries}`,
       );
     }
+    if (typeof copy !== "boolean") {
+      throw new TypeError(`copy must be true or false, got ${String(copy)}`);
+    }
     this.timeToLive = timeToLive === Infinity ? undefined : timeToLive;
     this.maxEntries = maxEntries;
+    this.copy = copy;
     this.#touch = this.timeToLive !== undefined || maxEntries !== undefined;
   }
 
@@ -134,7 +210,7 @@ export class MemorySessionStorage<S> implements StorageAdapter<S> {
   /** Reads a copy of the session stored under `key`. */
   read(key: string): S | undefined {
     const entry = this.#get(key);
-    return entry === undefined ? undefined : deepClone(entry.session);
+    return entry === undefined ? undefined : this.#copyOut(entry.session);
   }
 
   /** Reads a copy of the session under `key` with its version. */
@@ -142,7 +218,7 @@ export class MemorySessionStorage<S> implements StorageAdapter<S> {
     const entry = this.#get(key);
     return entry === undefined
       ? { value: undefined, version: null }
-      : { value: deepClone(entry.session), version: entry.version };
+      : { value: this.#copyOut(entry.session), version: entry.version };
   }
 
   /** Stores a copy of `value` under `key`. */
@@ -175,14 +251,12 @@ export class MemorySessionStorage<S> implements StorageAdapter<S> {
     if (value === undefined) {
       throw new SessionValueError(key, "the value is undefined");
     }
-    try {
-      return deepClone(value, "the session");
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new SessionValueError(key, `it cannot be copied: ${reason}`, {
-        cause: error,
-      });
-    }
+    // One walk that copies and refuses what a store cannot keep.
+    return this.copy ? copyStorable(key, value) : value;
+  }
+
+  #copyOut(session: S): S {
+    return this.copy ? deepClone(session) : session;
   }
 
   #set(key: string, session: S): string {
@@ -249,7 +323,7 @@ export class MemorySessionStorage<S> implements StorageAdapter<S> {
     const entries: [string, S][] = [];
     for (const [key, entry] of this.storage) {
       if (this.#isExpired(entry, now)) this.storage.delete(key);
-      else entries.push([key, deepClone(entry.session)]);
+      else entries.push([key, this.#copyOut(entry.session)]);
     }
     return entries;
   }

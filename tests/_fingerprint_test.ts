@@ -35,6 +35,22 @@ function sharedPair(): Record<string, unknown> {
 
 const bytes = new Uint8Array([1, 2, 3, 4]);
 
+/** An array of `length` with `value` at `index` (and nothing else). */
+function sparse(index: number, value: unknown, length = index + 1): unknown[] {
+  const array: unknown[] = [];
+  array[index] = value;
+  array.length = length;
+  return array;
+}
+
+/** `[1, 2]` with index 0 hidden (non-enumerable), and maybe `x` set. */
+function hidden(x?: unknown): unknown[] {
+  const array: unknown[] & { x?: unknown } = [1, 2];
+  Object.defineProperty(array, 0, { enumerable: false });
+  if (x !== undefined) array.x = x;
+  return array;
+}
+
 /** Pairs that are stored differently, so their fingerprints must differ. */
 const different: [string, () => unknown, () => unknown][] = [
   ["1 and '1'", () => 1, () => "1"],
@@ -92,6 +108,35 @@ const different: [string, () => unknown, () => unknown][] = [
     return list;
   }, () => [1]],
   ["nested arrays", () => [[1], 2], () => [[1, 2]]],
+  ["a run of two holes and one", () => sparse(2, 1), () => sparse(1, 1)],
+  ["holes before and after", () => sparse(1, 1, 3), () => sparse(2, 1, 3)],
+  ["a sparse array's length", () => sparse(5, 1, 6), () => sparse(5, 1, 7)],
+  [
+    "elements at user ids",
+    () => sparse(98_765_432, 1),
+    () => sparse(98_765_432, 2),
+  ],
+  [
+    "an element at 1e9 and after",
+    () => sparse(1_000_000_007, 1),
+    () => sparse(1_000_000_008, 1, 1_000_000_008),
+  ],
+  ["a hidden element and the element", () => [1, 2], () => hidden()],
+  [
+    "an array and it with a hidden element and a named property (defect 6)",
+    () => [1, 2],
+    () => hidden(5),
+  ],
+  [
+    "a hidden element with and without a named property",
+    () => hidden(),
+    () => hidden(5),
+  ],
+  [
+    "a hidden element and a hole",
+    () => hidden(5),
+    () => Object.assign(sparse(1, 2), { x: 6 }),
+  ],
   ["an array with an extra property", () => withExtra("x"), () => [1, 2]],
   ["extra properties that differ", () => withExtra("x"), () => withExtra("y")],
   ["dates", () => new Date(0), () => new Date(1)],
@@ -184,6 +229,14 @@ const different: [string, () => unknown, () => unknown][] = [
   ["a cycle and a copy", cyclic, () => ({ a: 1, self: { a: 1 } })],
   ["a KvU64 and a bigint", () => new Deno.KvU64(1n), () => 1n],
   ["KvU64s", () => new Deno.KvU64(1n), () => new Deno.KvU64(2n)],
+  ["error messages", () => new Error("a"), () => new Error("b")],
+  ["error types", () => new Error("a"), () => new TypeError("a")],
+  [
+    "error causes",
+    () => new Error("a", { cause: 1 }),
+    () => new Error("a", { cause: 2 }),
+  ],
+  ["an error and its message", () => new Error("a"), () => "a"],
 ];
 
 /** Values that must have a fingerprint (and the same one as their copy). */
@@ -222,6 +275,16 @@ const encodable: [string, () => unknown][] = [
   ],
   ["shared references", sharedPair],
   ["cycles", cyclic],
+  ["sparse arrays", () => ({
+    lastSeen: sparse(1_000_000_007, 1700000000000),
+    holes: sparse(3, [1], 10),
+  })],
+  ["an array with a hidden element and a named property", () => hidden(5)],
+  ["plain errors", () => {
+    const error = new RangeError("too big", { cause: { limit: 3 } });
+    error.stack = "RangeError: too big"; // the same for every call
+    return { error, again: error };
+  }],
   ["cycles through maps and sets", () => {
     const map = new Map<unknown, unknown>();
     map.set("set", new Set([map]));
@@ -264,19 +327,24 @@ Deno.test("fingerprint", async (t) => {
     }
   });
 
-  await t.step("is the same for class instances and their plain copy", () => {
+  await t.step("is undefined for class instances, which stores refuse", () => {
     class Order {
       constructor(public id: number, public items: string[]) {}
       get count(): number {
         return this.items.length;
       }
     }
-    const order = new Order(1, ["Margherita"]);
-    assertStrictEquals(
-      fingerprint(order),
-      fingerprint({ id: 1, items: ["Margherita"] }),
-    );
-    assertStrictEquals(fingerprint(order), fingerprint(structuredClone(order)));
+    assertStrictEquals(fingerprint(new Order(1, ["Margherita"])), undefined);
+    assertStrictEquals(fingerprint({ order: new Order(1, []) }), undefined);
+    class Day extends Date {}
+    assertStrictEquals(fingerprint([new Day(0)]), undefined);
+  });
+
+  await t.step("costs what exists for sparse arrays", () => {
+    // Would take minutes (or run out of memory) walking every index.
+    const print = fingerprint(sparse(4_000_000_000, 1));
+    assert(print !== undefined);
+    assertStrictEquals(fingerprint(sparse(4_000_000_000, 1)), print);
   });
 
   await t.step("ignores symbol keys and non-enumerable properties", () => {
@@ -295,7 +363,13 @@ Deno.test("fingerprint", async (t) => {
       ["a function as a map key", new Map([[() => 1, 1]])],
       ["a symbol in a set", new Set([Symbol("s")])],
       ["a boxed symbol", Object(Symbol("s"))],
-      ["an error", new Error("x")],
+      [
+        "an error with own properties",
+        Object.assign(new Error("x"), {
+          code: 1,
+        }),
+      ],
+      ["a class instance", new (class Cart {})()],
       ["a WeakMap", { cache: new WeakMap() }],
       ["a Promise", Promise.resolve(1)],
       ["a Blob", new Blob(["x"])],
@@ -446,6 +520,12 @@ function randomValue(
         if (random() < 0.15) array.length++; // a hole
         else array.push(randomValue(random, depth - 1, pool));
       }
+      if (random() < 0.15) {
+        // Indexed by a user id: a sparse array.
+        array[100_000 + Math.floor(random() * 100_000)] = randomPrimitive(
+          random,
+        );
+      }
       value = array;
       break;
     }
@@ -514,9 +594,18 @@ function mutate(value: unknown, random: Random): boolean {
     if (choice < 0.5 || target.size === 0) target.add(unique);
     else target.delete([...target][0]);
   } else if (Array.isArray(target)) {
-    if (choice < 0.3 || target.length === 0) target.push(unique);
-    else if (choice < 0.6) target.length--;
-    else target[Math.floor(random() * target.length)] = unique;
+    const present = Object.keys(target).filter((key) => /^\d+$/.test(key));
+    if (choice < 0.25 || target.length === 0) target.push(unique);
+    else if (choice < 0.45) target.length--;
+    else if (choice < 0.55) target[100_000 + present.length] = unique;
+    else if (choice < 0.7 && present.length > 0) {
+      // Hidden elements are not stored: the array now has a hole there.
+      Object.defineProperty(target, pick(random, present), {
+        enumerable: false,
+      });
+    } else if (choice < 0.8) {
+      (target as unknown as Record<string, unknown>)[unique] = 1;
+    } else target[Math.floor(random() * target.length)] = unique;
   } else {
     const object = target as Record<string, unknown>;
     const keys = Object.keys(object);

@@ -105,6 +105,33 @@ Deno.test("session middleware with a lease", async (t) => {
   );
 
   await t.step(
+    "a session stored in chunks releases in its write too",
+    () =>
+      withKv(async (kv) => {
+        const commits: number[] = [];
+        for (const lease of [false, true]) {
+          const counted = counting(kv);
+          const bot = new Bot<Context & SessionFlavor<Uint8Array>>("0:test", {
+            botInfo,
+          });
+          bot.use(session({
+            storage: new DenoKvStorage<Uint8Array>(counted, { lease }),
+            initial: () => new Uint8Array(0),
+          }));
+          bot.on("message", (ctx) => {
+            ctx.session = new Uint8Array(200_000).fill(7);
+          });
+          // Each on a new session: the same write, with and without the lease.
+          await bot.handleUpdate(message(lease ? 42 : 43, "big"));
+          commits.push(counted.commits);
+        }
+        // One more commit, to take the lease: its release went into the write.
+        assertEquals(commits[1], commits[0]! + 1);
+        assertEquals((await kv.get(LEASE)).versionstamp, null);
+      }),
+  );
+
+  await t.step(
     "gives the lease back when nothing is written",
     () =>
       withKv(async (kv) => {

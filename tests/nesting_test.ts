@@ -86,8 +86,9 @@ Deno.test("two copies of the module on one Context class", async () => {
   try {
     await Deno.mkdir(`${dir}/src`);
     const root = new URL("../", import.meta.url);
+    // The main entry reaches only the files directly in src/ (the KV store
+    // and the tools live in subfolders).
     for (const entry of Deno.readDirSync(new URL("src/", root))) {
-      // The main entry reaches only the files at the top of src/.
       if (!entry.isFile) continue;
       await Deno.copyFile(
         new URL(`src/${entry.name}`, root),

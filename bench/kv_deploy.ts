@@ -1,0 +1,91 @@
+// `deno run -A bench/kv_deploy.ts [rounds]`: the 70/20/10 mix over 200
+// chats over a KV handle that behaves like a remote one. Assumptions (not
+// measurements of Deno Deploy): every read call (get, getMany) takes 5 ms
+// more, every write call (commit, set, delete) 25 ms more; the store under
+// it is a local `:memory:` KV where every chat already has a session (a
+// warm-up without latency). Runs the updates one at a time and 32 in
+// flight, interleaving the variants, and reports updates per second
+// (median of the rounds) and how many increments were lost.
+import type { Context } from "grammy";
+import type { Bot } from "grammy";
+import {
+  type Data,
+  makeBot,
+  median,
+  mixOver,
+  slowKv,
+  type Variant,
+} from "./_kv_bench_setup.ts";
+
+const rounds = Number(Deno.args[0] ?? 3);
+const latency = { readMs: 5, commitMs: 25 };
+const variants: Variant[] = ["grammy", "strict", "lazy"];
+const modes = [["sequential", 1, 200], ["32 in flight", 32, 1000]] as const;
+
+async function run(
+  bot: Bot<Context>,
+  updates: ReturnType<typeof mixOver>,
+  inFlight: number,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < updates.length) await bot.handleUpdate(updates[next++]!);
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+}
+
+async function counted(kv: Deno.Kv): Promise<number> {
+  let sum = 0;
+  for await (const entry of kv.list<Data>({ prefix: ["sessions"] })) {
+    if (entry.key.length === 2 && typeof entry.value?.count === "number") {
+      sum += entry.value.count;
+    }
+  }
+  return sum;
+}
+
+for (const [mode, inFlight, count] of modes) {
+  const rates = new Map<Variant, number[]>(variants.map((v) => [v, []]));
+  const lost = new Map<Variant, number>(variants.map((v) => [v, 0]));
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? variants : [...variants].reverse();
+    for (const variant of order) {
+      const kv = await Deno.openKv(":memory:");
+      try {
+        // Warm-up without latency: every chat has a session already.
+        const warm = makeBot(variant, kv);
+        await warm.init();
+        for (const update of mixOver(200, 2000, 99)) {
+          await warm.handleUpdate(update);
+        }
+        const already = await counted(kv);
+        const bot = makeBot(variant, slowKv(kv, latency));
+        await bot.init();
+        const updates = mixOver(200, count, round + 7);
+        const writes = updates.filter((u) => u.message?.text === "write");
+        const start = performance.now();
+        await run(bot, updates, inFlight);
+        const seconds = (performance.now() - start) / 1000;
+        rates.get(variant)!.push(count / seconds);
+        lost.set(
+          variant,
+          lost.get(variant)! + writes.length - (await counted(kv) - already),
+        );
+      } finally {
+        kv.close();
+      }
+    }
+  }
+  const base = median(rates.get("grammy")!);
+  for (const variant of variants) {
+    const rate = median(rates.get(variant)!);
+    console.log(
+      `${mode.padEnd(12)} ${variant.padEnd(6)} ${
+        rate.toFixed(0).padStart(5)
+      } updates/s  ` +
+        `${(rate / base).toFixed(2)}x grammY  lost increments ${
+          lost.get(variant)
+        }`,
+    );
+  }
+}

@@ -1,0 +1,64 @@
+// `taskset -c 1 deno run -A bench/kv_large.ts [rounds]`: a 1 MiB session
+// written and read through DenoKvStorage against raw chunked KV calls on the
+// same bytes (its V8 serialisation split into 64 KiB values, every
+// `kv.set` in flight at once, then `getMany` batches of 10 in parallel), on
+// a KV file. Rounds interleave the two; figures are medians.
+import { serialize } from "node:v8";
+import { DenoKvStorage } from "../kv.ts";
+import { median } from "./_kv_bench_setup.ts";
+
+const rounds = Number(Deno.args[0] ?? 21);
+const MiB = 1024 * 1024;
+const CHUNK = 65_536;
+const big = new Uint8Array(MiB).map((_, i) => i % 251);
+const bytes = serialize(big);
+const count = Math.ceil(bytes.byteLength / CHUNK);
+const dir = await Deno.makeTempDir();
+const kv = await Deno.openKv(`${dir}/large.kv`);
+try {
+  const storage = new DenoKvStorage<Uint8Array>(kv);
+  const raw = async () => {
+    await Promise.all(
+      Array.from(
+        { length: count },
+        (_, i) =>
+          kv.set(["raw", i], bytes.subarray(i * CHUNK, (i + 1) * CHUNK)),
+      ),
+    );
+    const keys = Array.from({ length: count }, (_, i) => ["raw", i]);
+    const batches = [];
+    for (let i = 0; i < count; i += 10) {
+      batches.push(kv.getMany(keys.slice(i, i + 10)));
+    }
+    await Promise.all(batches);
+  };
+  const ours = async () => {
+    await storage.write("s", big);
+    await storage.read("s");
+  };
+  await raw();
+  await ours();
+  const times = { raw: [] as number[], ours: [] as number[] };
+  for (let round = 0; round < rounds; round++) {
+    for (
+      const name of round % 2
+        ? ["raw", "ours"] as const
+        : ["ours", "raw"] as const
+    ) {
+      const start = performance.now();
+      await (name === "raw" ? raw() : ours());
+      times[name].push(performance.now() - start);
+    }
+  }
+  const r = median(times.raw);
+  const o = median(times.ours);
+  console.log(`raw chunked kv.set + getMany  ${r.toFixed(2)} ms`);
+  console.log(
+    `DenoKvStorage write + read    ${o.toFixed(2)} ms  (${
+      (o / r).toFixed(2)
+    }x raw)`,
+  );
+} finally {
+  kv.close();
+  await Deno.remove(dir, { recursive: true });
+}

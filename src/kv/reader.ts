@@ -1,0 +1,136 @@
+// Reading: the chunks of a generation, and listing the heads under a prefix
+// without transferring any chunk.
+import { serialize } from "node:v8";
+import { deserialiseValue, joinChunks } from "./codec.ts";
+import type { KvEntryLike, KvKey, KvLike } from "./kv_like.ts";
+import {
+  type ChunkedHead,
+  decodeHead,
+  type Head,
+  isLive,
+  type SessionKeys,
+} from "./layout.ts";
+import { retryLocked } from "./retry.ts";
+import { type Known, readHead } from "./state.ts";
+
+/** `getMany` takes at most this many keys. */
+const GET_MANY_KEYS = 10;
+const LIST_BATCH_SIZE = 500;
+
+/**
+ * Reads and joins the chunks `head` refers to, in parallel batches;
+ * `undefined` if one is missing (replaced meanwhile, or damaged).
+ */
+export async function readChunks(
+  kv: KvLike,
+  keys: SessionKeys,
+  head: ChunkedHead,
+): Promise<Uint8Array | undefined> {
+  const batches: Promise<KvEntryLike[]>[] = [];
+  for (let from = 0; from < head.count; from += GET_MANY_KEYS) {
+    const batch: KvKey[] = [];
+    const upTo = Math.min(head.count, from + GET_MANY_KEYS);
+    for (let i = from; i < upTo; i++) batch.push(keys.chunk(head.gen, i));
+    batches.push(retryLocked(() => kv.getMany(batch)));
+  }
+  const chunks = (await Promise.all(batches)).flat().map((e) => e.value);
+  return joinChunks(chunks, head.bytes);
+}
+
+/** Lists `[key, head]` of every live session under `prefix`, in key order. */
+export async function* listHeads(
+  kv: KvLike,
+  prefix: KvKey,
+): AsyncGenerator<[string, Head]> {
+  let start: KvKey | undefined;
+  restart: for (;;) {
+    const selector = start === undefined ? { prefix } : { prefix, start };
+    for await (
+      const entry of kv.list(selector, { batchSize: LIST_BATCH_SIZE })
+    ) {
+      if (entry.key.length !== prefix.length + 1) continue; // chunk, record
+      const key = entry.key[prefix.length];
+      if (typeof key !== "string") continue;
+      const head = decodeHead(entry.value, true);
+      if (isLive(head, Date.now())) yield [key, head];
+      if (head.kind === "chunked") {
+        // Skip its chunks without transferring them: list anew from the
+        // first key after every child key of this head.
+        start = [...prefix, key + "\0"];
+        continue restart;
+      }
+    }
+    return;
+  }
+}
+
+/** A session as read: its state, and its value if it is live. */
+export interface ReadSession {
+  known: Known;
+  value: unknown;
+  /** The serialised value, if it was stored in chunks. */
+  bytes?: Uint8Array;
+}
+
+/** How often a read starts over when chunks vanish under it. */
+const MAX_READ_ATTEMPTS = 16;
+
+/**
+ * Reads a session: the head alone, and the chunks if it refers to any. If a
+ * chunk vanished because a writer replaced the value, reads again; if the
+ * head did not change, the stored data is damaged. `seen` gets every state
+ * read.
+ */
+export async function readSession(
+  kv: KvLike,
+  keys: SessionKeys,
+  seen: (known: Known) => void,
+): Promise<ReadSession> {
+  let known = await readHead(kv, keys);
+  for (let attempt = 1;; attempt++) {
+    seen(known);
+    const { head } = known;
+    if (!isLive(head, Date.now())) return { known, value: undefined };
+    if (head.kind === "inline") return { known, value: head.value };
+    if (head.kind !== "chunked") throw new Error("unreachable");
+    const bytes = await readChunks(kv, keys, head);
+    if (bytes !== undefined) {
+      return { known, value: deserialiseValue(keys.name, bytes), bytes };
+    }
+    const again = await readHead(kv, keys);
+    if (again.vs === known.vs) {
+      throw new Error(
+        `Session "${keys.name}" is damaged in Deno KV: a chunk of generation ${head.gen} is missing`,
+      );
+    }
+    if (attempt >= MAX_READ_ATTEMPTS) {
+      throw new Error(
+        `Session "${keys.name}" was replaced ${attempt} times while it was being read`,
+      );
+    }
+    known = again;
+  }
+}
+
+/** What `DenoKvStorage.readInfo` tells about a stored session. */
+export interface KvSessionInfo {
+  /** The session key. */
+  key: string;
+  /** Size of the stored session in bytes of V8 serialisation. */
+  bytes: number;
+  /** The deadline (ms since the epoch), `undefined` if it never expires. */
+  expiresAt: number | undefined;
+  /** The number of chunks; 0 for a session stored in its head entry. */
+  chunks: number;
+}
+
+/** The info of a live head. */
+export function infoOf(key: string, head: Head): KvSessionInfo {
+  if (head.kind === "chunked") {
+    const { bytes, expires: expiresAt, count: chunks } = head;
+    return { key, bytes, expiresAt, chunks };
+  }
+  const value = head.kind === "inline" ? head.value : undefined;
+  const expiresAt = head.kind === "inline" ? head.expires : undefined;
+  return { key, bytes: serialize(value).byteLength, expiresAt, chunks: 0 };
+}

@@ -1,0 +1,101 @@
+// What one store knows about a session: read from KV (the head alone on the
+// hot path, head and pending record in full) and remembered per key.
+import { decodeHead, type Head, isLive, type SessionKeys } from "./layout.ts";
+import type { KvLike } from "./kv_like.ts";
+import { retryLocked } from "./retry.ts";
+
+/** One generation listed in the pending record. */
+export interface PendingGeneration {
+  /** Number of chunks the generation has (or will have). */
+  n: number;
+  /** Set once the generation is doomed: deletion continues at this index. */
+  del?: number;
+}
+
+/** The pending record: generations whose chunks no head refers to. */
+export type PendingGenerations = Record<string, PendingGeneration>;
+
+/** The state of one session as last seen. */
+export interface Known {
+  /** The versionstamp of the head (`null` if absent). */
+  vs: string | null;
+  head: Head;
+  /**
+   * The pending record, or `undefined` if it was not read: a commit then
+   * checks that it is absent and falls back to a full read if not.
+   */
+  pending: PendingGenerations | undefined;
+  /** The versionstamp of the pending record (`null` if absent). */
+  pendingVs: string | null;
+}
+
+/** The version callers see: `null` unless a live session is stored. */
+export function logicalVersion(known: Known): string | null {
+  return isLive(known.head, Date.now()) ? known.vs : null;
+}
+
+/** Whether the pending record lists any generation. */
+export function hasPending(pending: PendingGenerations | undefined): boolean {
+  for (const _ in pending) return true;
+  return false;
+}
+
+/** Reads the head alone: one KV read. */
+export async function readHead(kv: KvLike, keys: SessionKeys): Promise<Known> {
+  const [entry] = await retryLocked(() => kv.getMany([keys.head]));
+  const vs = entry?.versionstamp ?? null;
+  return {
+    vs,
+    head: decodeHead(entry?.value, vs !== null),
+    pending: undefined,
+    pendingVs: null,
+  };
+}
+
+/** Reads the head and the pending record in one snapshot. */
+export async function readFull(kv: KvLike, keys: SessionKeys): Promise<Known> {
+  const [entry, record] = await retryLocked(() =>
+    kv.getMany([keys.head, keys.pending])
+  );
+  const vs = entry?.versionstamp ?? null;
+  const pendingVs = record?.versionstamp ?? null;
+  const value = record?.value;
+  return {
+    vs,
+    head: decodeHead(entry?.value, vs !== null),
+    pending: pendingVs !== null && typeof value === "object" && value !== null
+      ? value as PendingGenerations
+      : {},
+    pendingVs,
+  };
+}
+
+/** How many states a store remembers (least recently used go first). */
+const CACHE_SIZE = 1024;
+
+/**
+ * The last known state per session key. It saves the read before a write;
+ * it never decides an outcome: every commit checks the versions it holds.
+ * Session data is never kept, only versions and the layout.
+ */
+export class KnownStates {
+  readonly #states = new Map<string, Known>();
+
+  /** The remembered state of `key`. */
+  get(key: string): Known | undefined {
+    return this.#states.get(key);
+  }
+
+  /** Remembers `known` as the state of `key`. */
+  set(key: string, known: Known): void {
+    const kept = known.head.kind === "inline"
+      ? { ...known, head: { ...known.head, value: undefined } }
+      : known;
+    this.#states.delete(key);
+    this.#states.set(key, kept);
+    if (this.#states.size > CACHE_SIZE) {
+      const oldest = this.#states.keys().next();
+      if (!oldest.done) this.#states.delete(oldest.value);
+    }
+  }
+}

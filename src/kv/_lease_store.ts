@@ -9,6 +9,7 @@ import type {
   WriteOptions,
 } from "../storage_adapter.ts";
 import type { LeaseAtomic, LeaseKey, LeaseKv } from "./_lease_kv.ts";
+import { SessionLeaseLostError } from "./_lease_errors.ts";
 import { acquireLease, KvLease } from "./lease.ts";
 
 /** The option `lease` of `DenoKvStorage`. */
@@ -54,12 +55,17 @@ export function leaseAcquirer(
     });
 }
 
-/** The store's own lease among a write's options, if it is still held. */
+/**
+ * The store's own lease among a write's options, unless it was released
+ * already. A lost lease is returned too: the write must then be refused.
+ */
 export function heldLease(
   options: WriteOptions | undefined,
 ): KvLease | undefined {
   const lease = options?.lease;
-  return lease instanceof KvLease && lease.held ? lease : undefined;
+  return lease instanceof KvLease && (lease.held || lease.lost)
+    ? lease
+    : undefined;
 }
 
 /**
@@ -74,6 +80,7 @@ export async function putWithLease(
   put: (extras: (atomic: LeaseAtomic) => void) => Promise<CompareAndSetResult>,
 ): Promise<CompareAndSetResult> {
   await lease.pause();
+  if (lease.lost) throw new SessionLeaseLostError(lease.label);
   const result = await put((atomic) => lease.addRelease(atomic));
   await lease.settle(result);
   return result;

@@ -17,14 +17,20 @@
  * Environment: BOT_TOKEN (unset: offline), WEBHOOK_SECRET, KV_PATH (local
  * only; Deploy's KV needs none), PORT and HOSTNAME (default 8000 and
  * 0.0.0.0), BOT_INFO (JSON of `getMe`; unset offline: a fixed identity),
- * OFFLINE_API=1 (answer API calls locally and print each as a JSON line).
+ * OFFLINE_API=1 (answer API calls locally and print each as a JSON line),
+ * LEASE=off (no lease: see conflicts answered 500 and logged in one line).
  *
  * @module
  */
-import { Bot, type Context, webhookCallback } from "grammy";
+import { Bot, BotError, type Context, webhookCallback } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
-import { session, type SessionFlavor } from "../mod.ts";
-import { DenoKvStorage, SessionConflictError } from "../kv.ts";
+import {
+  session,
+  SessionError,
+  type SessionFlavor,
+  SessionValueError,
+} from "../mod.ts";
+import { DenoKvStorage } from "../kv.ts";
 
 interface SessionData {
   count: number;
@@ -39,6 +45,8 @@ export interface DeployBotOptions {
   botInfo?: UserFromGetMe;
   /** Answer API calls locally and report them here (OFFLINE_API=1). */
   onApiCall?: (method: string, payload: unknown) => void;
+  /** The cross-instance session lease (LEASE=off turns it off). Default: on. */
+  lease?: boolean;
 }
 
 /** The identity of the bot when it runs offline. */
@@ -73,22 +81,13 @@ export function createBot(
   }
   bot.use(session({
     initial: () => ({ count: 0 }),
-    storage: new DenoKvStorage<SessionData>(kv, { lease: true }),
+    storage: new DenoKvStorage<SessionData>(kv, {
+      lease: options.lease ?? true,
+    }),
   }));
   bot.on("message:text", async (ctx) => {
     ctx.session.count++;
     await ctx.reply(`${ctx.msg.text}: message ${ctx.session.count}`);
-  });
-  bot.catch((err) => {
-    const error = err.error;
-    const what = error instanceof Error
-      ? `${error.name}: ${error.message}`
-      : String(error);
-    // One line, not a dump of the context.
-    console.error(`update ${err.ctx.update.update_id} failed: ${what}`);
-    // A conflict or lease timeout changed nothing: answer 500 so that
-    // Telegram delivers the update again. Other errors are not retried.
-    if (error instanceof SessionConflictError) throw error;
   });
   return bot;
 }
@@ -97,8 +96,13 @@ export function createBot(
  * The request handler to give `Deno.serve`: grammY's webhook callback with
  * the secret token check, wrapped in a function of one argument. (On Deno
  * 2.9, `Deno.serve(options, webhookCallback(bot, "std/http"))` answers 500 to
- * every request; the wrapper is the fix.) A failed update is answered with a
- * plain 500, which makes Telegram deliver it again.
+ * every request; the wrapper is the fix.)
+ *
+ * A failed update is logged in one line, not as a dump of the context
+ * (webhooks do not reach `bot.catch`: grammY throws from the callback). A
+ * session error (a conflict, a lease or lock timeout, a storage failure)
+ * changed nothing, so it is answered 500 and Telegram delivers the update
+ * again; an error in a handler is answered 200, as a retry would fail again.
  */
 export function createHandler(
   bot: Bot<MyContext>,
@@ -112,8 +116,20 @@ export function createHandler(
   return async (request) => {
     try {
       return await handle(request);
-    } catch {
-      return new Response("update failed, retry", { status: 500 });
+    } catch (failure) {
+      const error = failure instanceof BotError ? failure.error : failure;
+      const update = failure instanceof BotError
+        ? `update ${failure.ctx.update.update_id}`
+        : "a request";
+      const what = error instanceof Error
+        ? `${error.name}: ${error.message}`
+        : String(error);
+      console.error(`${update} failed: ${what}`.replaceAll("\n", " "));
+      const retry = error instanceof SessionError &&
+        !(error instanceof SessionValueError);
+      return new Response(retry ? "retry" : "failed", {
+        status: retry ? 500 : 200,
+      });
     }
   };
 }
@@ -125,6 +141,7 @@ if (import.meta.main) {
   const kv = await Deno.openKv(env("KV_PATH"));
   const bot = createBot(kv, {
     token: env("BOT_TOKEN") ?? "offline",
+    lease: env("LEASE") !== "off",
     ...(botInfo !== undefined
       ? { botInfo: JSON.parse(botInfo) as UserFromGetMe }
       : offline

@@ -148,6 +148,54 @@ Deno.test("the Deno Deploy example", async (t) => {
   );
 
   await t.step(
+    "without the lease: a conflict is one log line and a 500",
+    async () => {
+      const kv = await Deno.openKv(":memory:");
+      const logged: string[] = [];
+      const error = console.error;
+      console.error = (...args: unknown[]) => void logged.push(args.join(" "));
+      // Two instances on one KV, no lease: concurrent updates of one chat.
+      const handlers = [0, 1].map(() =>
+        createHandler(
+          createBot(kv, {
+            token: "offline",
+            botInfo: OFFLINE_BOT_INFO,
+            onApiCall: () => {},
+            lease: false,
+          }),
+          SECRET,
+        )
+      );
+      try {
+        const statuses = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => {
+            const update = message(7, `c${i}`);
+            return handlers[i % 2]!(
+              new Request("http://localhost/", {
+                method: "POST",
+                headers: { "X-Telegram-Bot-Api-Secret-Token": SECRET },
+                body: JSON.stringify(update),
+              }),
+            ).then((response) => response.status);
+          }),
+        );
+        const failed = statuses.filter((status) => status === 500).length;
+        assert(failed > 0, "no conflict happened");
+        assertEquals(failed + statuses.filter((s) => s === 200).length, 20);
+        // One line per failed update, naming it and the conflict.
+        assertEquals(logged.length, failed);
+        for (const line of logged) {
+          assert(!line.includes("\n"), line);
+          assert(/^update \d+ failed: SessionConflictError: /.test(line), line);
+        }
+      } finally {
+        console.error = error;
+        kv.close();
+      }
+    },
+  );
+
+  await t.step(
     "two servers on one KV: every update answered and counted once",
     async () => {
       const path = await Deno.makeTempFile({ suffix: ".kv" });

@@ -42,3 +42,4 @@ export type * from "./src/storage_adapter.ts";
 export * from "./src/enhance_storage.ts";
 export * from "./src/memory_session_storage.ts";
 export * from "./src/errors.ts";
+export { moveSession, type MoveSessionOptions } from "./src/move_session.ts";

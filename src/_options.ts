@@ -7,6 +7,7 @@ import type { SessionContext, SessionOptions } from "./session_options.ts";
 import type { MaybePromise, StorageAdapter } from "./storage_adapter.ts";
 import { lockPrefix } from "./_key_lock.ts";
 import { isPromiseLike } from "./_util.ts";
+import { migratingChatKey } from "./chat_migration.ts";
 
 /** Session options with defaults applied. */
 export interface ResolvedOptions<S> {
@@ -19,6 +20,8 @@ export interface ResolvedOptions<S> {
   sequential: boolean;
   /** Prefix of this storage's lock names (see `_key_lock.ts`). */
   lockPrefix: string;
+  /** The key prefix if chats migrate automatically (see `chat_migration.ts`). */
+  migrationPrefix: string | undefined;
   /** See `SessionOptions.lockTimeout`. */
   lockTimeout: number;
   /**
@@ -82,7 +85,14 @@ export function resolveOptions<S, C extends SessionContext>(
       }`,
     );
   }
-  const getKey = userKey ?? defaultGetSessionKey;
+  // Chat migrations: on by default, for the default key only.
+  const { migrateChats = true } = options;
+  if (typeof migrateChats !== "boolean") {
+    throw new TypeError(`\`migrateChats\` in the ${where} must be a boolean`);
+  }
+  const migrate = migrateChats && userKey === undefined;
+  const getKey = userKey ??
+    (migrate ? migratingChatKey : defaultGetSessionKey);
   const check = (key: unknown): string | undefined => {
     if (key === undefined || typeof key === "string") {
       return key === undefined ? undefined : prefix + key;
@@ -106,5 +116,6 @@ export function resolveOptions<S, C extends SessionContext>(
     sequential: sequential !== false,
     lockTimeout,
     immediate: Object.getPrototypeOf(store) === MemorySessionStorage.prototype,
+    migrationPrefix: migrate ? prefix : undefined,
   };
 }

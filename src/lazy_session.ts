@@ -19,6 +19,7 @@ import {
 } from "./_context_session.ts";
 import { PropertySession } from "./_property_session.ts";
 import { isPromiseLike } from "./_util.ts";
+import { migrateChatIfNeeded } from "./chat_migration.ts";
 
 /**
  * Lazy session middleware: like {@linkcode session}, but nothing is read until
@@ -72,6 +73,8 @@ export function lazySession<S, C extends SessionContext = SessionContext>(
   }
   const resolved = resolveOptions(options);
   return async (ctx, next) => {
+    const migrating = migrateChatIfNeeded(ctx, [resolved]); // chat_migration.ts
+    if (migrating !== undefined) await migrating;
     const maybeKey = resolved.getSessionKey(ctx);
     const key = isPromiseLike(maybeKey) ? await maybeKey : maybeKey;
     const part = new PropertySession(

@@ -20,6 +20,7 @@ import {
 } from "./_context_session.ts";
 import { PropertySession } from "./_property_session.ts";
 import { isPromiseLike } from "./_util.ts";
+import { migrateChatIfNeeded } from "./chat_migration.ts";
 
 /**
  * Session middleware: gives every update the session data of its chat on
@@ -94,6 +95,8 @@ function strictSingleSession<S, C extends SessionContext>(
 ): SessionMiddleware<C & SessionFlavor<S>> {
   const resolved = resolveOptions(options);
   return async (ctx, next) => {
+    const migrating = migrateChatIfNeeded(ctx, [resolved]); // chat_migration.ts
+    if (migrating !== undefined) await migrating;
     const maybeKey = resolved.getSessionKey(ctx);
     const key = isPromiseLike(maybeKey) ? await maybeKey : maybeKey;
     const part = new PropertySession(
@@ -144,7 +147,10 @@ function strictMultiSession(
         ),
       ] as const
     );
+  const migrationTargets = parts.map(([, resolved]) => resolved);
   return async (ctx, next) => {
+    const migrating = migrateChatIfNeeded(ctx, migrationTargets); // chat_migration.ts
+    if (migrating !== undefined) await migrating;
     const owner = updateOwner(ctx);
     claimSession(ctx, "multi", undefined);
     const data = {};

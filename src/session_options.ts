@@ -62,6 +62,14 @@ export interface SessionOptions<S, C extends SessionContext = SessionContext> {
    * are reported, never stored over newer data). `Infinity` waits forever.
    */
   lockTimeout?: number;
+  /**
+   * Move the session when Telegram turns a group into a supergroup with a
+   * new chat id (default `true`; only with the default key function, and
+   * per part in multi sessions). A session already stored under the new id
+   * is never overwritten. Set it to `false` to keep sessions where they are;
+   * with a custom `getSessionKey`, use `moveSession` in your own handler.
+   */
+  migrateChats?: boolean;
 }
 
 /**

@@ -14,6 +14,7 @@ import type {
   VersionedValue,
   WriteOptions,
 } from "../storage_adapter.ts";
+import { MOVE_SESSION } from "../move_session.ts";
 import {
   heldLease,
   leaseAcquirer,
@@ -21,6 +22,7 @@ import {
   putWithLease,
 } from "./_lease_store.ts";
 import { registerWriter } from "./commit_extras.ts";
+import { moveInOneCommit } from "./move.ts";
 import { assertKvHandle, type KvKey, type KvLike } from "./kv_like.ts";
 import {
   encodedKeyLength,
@@ -399,6 +401,18 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     for await (const [key, head] of listHeads(this.#kv, this.#prefix)) {
       yield infoOf(key, head);
     }
+  }
+
+  /**
+   * Used by `moveSession()` and chat migrations: moves a session in one KV
+   * commit where it can (see `src/kv/move.ts`); `undefined` where not.
+   *
+   * @param from The key the session is stored under.
+   * @param to The key to move it to.
+   * @returns Whether it moved, or `undefined` to use the generic move.
+   */
+  [MOVE_SESSION](from: string, to: string): Promise<boolean | undefined> {
+    return moveInOneCommit(this.#write, this.#keys(from), this.#keys(to));
   }
 
   #keys(key: string): SessionKeys {

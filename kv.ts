@@ -38,3 +38,4 @@
  */
 export * from "./src/errors.ts";
 export * from "./src/kv/deno_kv_storage.ts";
+export * from "./src/kv/lease.ts";

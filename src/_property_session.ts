@@ -23,6 +23,7 @@ import type {
 import { deepClone } from "./_clone.ts";
 import { fingerprint } from "./_fingerprint.ts";
 import { sessionLocks } from "./_key_lock.ts";
+import { LeaseSlot } from "./_session_lease.ts";
 import type { ResolvedOptions } from "./_options.ts";
 import { isPromiseLike } from "./_util.ts";
 
@@ -87,6 +88,7 @@ export class PropertySession<S> {
   #lockTried = false;
   #evicted = false;
   #finished = false;
+  readonly #lease = new LeaseSlot();
 
   constructor(
     readonly options: ResolvedOptions<S>,
@@ -110,30 +112,50 @@ export class PropertySession<S> {
   }
 
   /**
-   * Takes the key's lock; returns a promise only if it has to wait. The one
-   * place where a session acquires its key (a cross-process lease goes here).
+   * Takes the key's lock, then the storage's lease on the key if it has
+   * `acquireLease` (other processes, held for at most `lockTimeout`);
+   * returns a promise only if it has to wait. The one place where a session
+   * acquires its key.
    */
   lock(): Promise<void> | undefined {
     if (this.#lockTried) return this.#locking;
     this.#lockTried = true;
+    if (this.#finished) return undefined;
     const name = this.lockName;
-    if (name === undefined || this.#finished) return undefined;
-    const acquired = sessionLocks.acquire(
-      name,
-      this.owner,
-      this.options.lockTimeout,
-      this,
-    );
-    if (acquired === true) {
-      this.#held = name;
-    } else if (acquired !== false) {
-      this.#locking = acquired.then(() => {
-        this.#locking = undefined;
-        if (this.#finished) sessionLocks.release(name, this.owner);
-        else this.#held = name;
-      });
+    let waiting: Promise<void> | undefined;
+    if (name !== undefined) {
+      const acquired = sessionLocks.acquire(
+        name,
+        this.owner,
+        this.options.lockTimeout,
+        this,
+      );
+      if (acquired === true) {
+        this.#held = name;
+      } else if (acquired !== false) {
+        waiting = acquired.then(() => {
+          if (this.#finished) sessionLocks.release(name, this.owner);
+          else this.#held = name;
+        });
+      }
     }
-    return this.#locking;
+    const { storage, lockTimeout } = this.options;
+    const key = this.key;
+    if (storage.acquireLease !== undefined && key !== undefined) {
+      const finished = () => this.#finished;
+      waiting = (waiting ?? Promise.resolve()).then(() =>
+        this.#lease.take(storage, key, finished, lockTimeout).catch((error) => {
+          throw storageError(key, "read", error);
+        })
+      );
+    }
+    if (waiting === undefined) return undefined;
+    const locking = waiting.then(() => {
+      this.#locking = undefined;
+    });
+    // A failed acquisition is reported by `finish()` or to whoever awaits it.
+    locking.catch(() => {});
+    return this.#locking = locking;
   }
 
   /** Called by the lock table when this update held its key too long. */
@@ -141,13 +163,16 @@ export class PropertySession<S> {
     this.#evicted = true;
   }
 
-  /** Gives the lock back (now, or as soon as a pending acquisition ends). */
+  /**
+   * Gives the lock back (now, or as soon as a pending acquisition ends),
+   * after the lease if one is still held (the handler threw).
+   */
   release(): void {
     this.#finished = true;
-    if (this.#held !== undefined) {
-      sessionLocks.release(this.#held, this.owner);
-      this.#held = undefined;
-    }
+    const held = this.#held;
+    this.#held = undefined;
+    if (held === undefined) this.#lease.release();
+    else this.#lease.releaseThen(() => sessionLocks.release(held, this.owner));
   }
 
   /**
@@ -299,30 +324,35 @@ export class PropertySession<S> {
   }
 
   /**
-   * Writes, deletes, or does nothing, at the end of the update. Returns a
-   * promise only if there is I/O (or waiting) to do.
+   * Writes, deletes, or does nothing, at the end of the update, then gives
+   * the lease back (if any). Returns a promise only if there is I/O (or
+   * waiting) to do.
    */
   finish(): Promise<void> | undefined {
+    return this.#lease.after(() => this.#finish());
+  }
+
+  #finish(): Promise<void> | undefined {
     const { key } = this;
     if (key === undefined) return undefined;
     if (!this.#accessed && !this.#assigned) return undefined;
     if (this.#locking !== undefined) {
-      return this.#locking.then(() => this.finish());
+      return this.#locking.then(() => this.#finish());
     }
     // A read in flight: its version is what the write is checked against.
     if (this.#loading !== undefined && !this.#read && !this.#blind) {
-      return this.#loading.then(() => this.finish(), () => {
+      return this.#loading.then(() => this.#finish(), () => {
         // A failed read: only an assignment made without it can be stored.
         if (!this.#assigned) return this.#loading!.then(() => {});
         this.#blind = true;
-        return this.finish();
+        return this.#finish();
       });
     }
     const value = this.#value;
     if (isPromiseLike(value)) {
       return Promise.resolve(value).then((resolved) => {
         this.#value = resolved;
-        return this.finish();
+        return this.#finish();
       });
     }
     if (this.#evicted) {
@@ -345,13 +375,15 @@ export class PropertySession<S> {
     const operation = value === undefined ? "delete" : "write";
     const checked = this.#read && !this.#blind && this.#version !== undefined &&
       storage.compareAndSet !== undefined;
+    // A storage that made the lease may release it in the write's commit.
+    const extra = this.#lease.writeArgs();
     let result: unknown;
     try {
       result = checked
-        ? storage.compareAndSet!(key, this.#version!, value)
+        ? storage.compareAndSet!(key, this.#version!, value, ...extra)
         : value === undefined
-        ? storage.delete(key)
-        : storage.write(key, value);
+        ? storage.delete(key, ...extra)
+        : storage.write(key, value, ...extra);
     } catch (error) {
       throw storageError(key, operation, error);
     }

@@ -12,6 +12,7 @@ import type {
   StorageAdapter,
   Version,
   VersionedValue,
+  WriteOptions,
 } from "./storage_adapter.ts";
 
 /**
@@ -297,24 +298,26 @@ class EnhancedStorage<T> {
     }
   }
 
-  write(key: string, data: T): MaybePromise<void> {
-    return this.#storage.write(key, this.#encode(data));
+  write(key: string, data: T, options?: WriteOptions): MaybePromise<void> {
+    return this.#storage.write(key, this.#encode(data), options);
   }
 
   compareAndSet(
     key: string,
     expected: Version,
     data: T | undefined,
+    options?: WriteOptions,
   ): MaybePromise<CompareAndSetResult> {
     return this.#storage.compareAndSet!(
       key,
       expected,
       data === undefined ? undefined : this.#encode(data),
+      options,
     );
   }
 
-  delete(key: string): MaybePromise<void> {
-    return this.#storage.delete(key);
+  delete(key: string, options?: WriteOptions): MaybePromise<void> {
+    return this.#storage.delete(key, options);
   }
 
   async has(key: string): Promise<boolean> {
@@ -357,9 +360,14 @@ class EnhancedStorage<T> {
     const inner = this.#storage;
     const adapter: StorageAdapter<T> = {
       read: (key) => this.read(key),
-      write: (key, value) => this.write(key, value),
-      delete: (key) => this.delete(key),
+      write: (key, value, options) => this.write(key, value, options),
+      delete: (key, options) => this.delete(key, options),
     };
+    // The lease (DenoKvStorage `lease`) is the wrapped store's.
+    if (inner.acquireLease !== undefined) {
+      adapter.acquireLease = (key, options) =>
+        inner.acquireLease!(key, options);
+    }
     if (inner.has !== undefined) adapter.has = (key) => this.has(key);
     if (inner.readAllKeys !== undefined) {
       adapter.readAllKeys = () => this.readAllKeys();
@@ -374,8 +382,8 @@ class EnhancedStorage<T> {
       inner.readWithVersion !== undefined && inner.compareAndSet !== undefined
     ) {
       adapter.readWithVersion = (key) => this.readWithVersion(key);
-      adapter.compareAndSet = (key, expected, value) =>
-        this.compareAndSet(key, expected, value);
+      adapter.compareAndSet = (key, expected, value, options) =>
+        this.compareAndSet(key, expected, value, options);
     }
     return adapter;
   }

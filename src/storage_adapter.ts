@@ -35,6 +35,36 @@ export type CompareAndSetResult =
   | { ok: false };
 
 /**
+ * A lease on one session key across instances (see
+ * {@linkcode StorageAdapter.acquireLease}): while an update holds it, no
+ * update in another process sharing the storage runs on that key.
+ */
+export interface SessionLease {
+  /** Gives the lease back if it is still held; safe to call twice. */
+  release(): Promise<void>;
+}
+
+/** Options of {@linkcode StorageAdapter.acquireLease}. */
+export interface AcquireLeaseOptions {
+  /**
+   * The longest time the lease may be held, renewals included, in
+   * milliseconds: the session's `lockTimeout`.
+   */
+  maxHold?: number;
+}
+
+/**
+ * What the middleware passes as the last argument of `write`, `delete` and
+ * `compareAndSet` while it holds a lease: a storage that made the lease may
+ * give it back in the same commit as the write (and must refuse the write if
+ * the lease was lost). Other storages ignore it.
+ */
+export interface WriteOptions {
+  /** The lease the update holds on the key. */
+  lease?: SessionLease;
+}
+
+/**
  * A place to keep session data, compatible with grammY's `StorageAdapter`:
  * every storage adapter written for grammY (the `@grammyjs/storage-*`
  * packages, or your own five lines) works here unchanged.
@@ -67,9 +97,9 @@ export interface StorageAdapter<T> {
   /** Reads the value stored under `key`, or `undefined` if there is none. */
   read: (key: string) => MaybePromise<T | undefined>;
   /** Stores `value` under `key`, replacing what was there. */
-  write: (key: string, value: T) => MaybePromise<void>;
+  write: (key: string, value: T, options?: WriteOptions) => MaybePromise<void>;
   /** Removes the value stored under `key`, if any. */
-  delete: (key: string) => MaybePromise<void>;
+  delete: (key: string, options?: WriteOptions) => MaybePromise<void>;
   /** Tells whether a value is stored under `key`. */
   has?: (key: string) => MaybePromise<boolean>;
   /** Lists every key that has a value. */
@@ -93,5 +123,18 @@ export interface StorageAdapter<T> {
     key: string,
     expected: Version,
     value: T | undefined,
+    options?: WriteOptions,
   ) => MaybePromise<CompareAndSetResult>;
+  /**
+   * Takes a lease on `key` across every process sharing this storage,
+   * waiting while another update holds it. The session middleware calls it
+   * right after this process's key lock (strict sessions: before the read;
+   * lazy sessions: at the first access), passes the lease to the write, and
+   * releases it at the end of the update. `DenoKvStorage` has it with the
+   * option `lease`.
+   */
+  acquireLease?: (
+    key: string,
+    options?: AcquireLeaseOptions,
+  ) => Promise<SessionLease>;
 }

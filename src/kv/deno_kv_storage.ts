@@ -6,12 +6,21 @@
  */
 import { checkStorable } from "../_storable.ts";
 import type {
+  AcquireLeaseOptions,
   CompareAndSetResult,
+  SessionLease,
   StorageAdapter,
   Version,
   VersionedValue,
+  WriteOptions,
 } from "../storage_adapter.ts";
 import { MOVE_SESSION } from "../move_session.ts";
+import {
+  heldLease,
+  leaseAcquirer,
+  leaseTimeToLive,
+  putWithLease,
+} from "./_lease_store.ts";
 import { registerWriter } from "./commit_extras.ts";
 import { moveInOneCommit } from "./move.ts";
 import { assertKvHandle, type KvKey, type KvLike } from "./kv_like.ts";
@@ -88,6 +97,17 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
   readonly #write: WriteContext;
 
   /**
+   * With the option `lease`: takes the lease of a session key across all
+   * instances sharing this KV, waiting while another update holds it. The
+   * session middleware calls it; the lease is released in the commit of the
+   * session's write, or by `release()` when nothing is written.
+   */
+  readonly acquireLease?: (
+    key: string,
+    options?: AcquireLeaseOptions,
+  ) => Promise<SessionLease>;
+
+  /**
    * Creates a store over an open KV handle (which it does not close).
    *
    * @param kv `await Deno.openKv()`, or `openKv()` from `@deno/kv` on
@@ -113,6 +133,14 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
       const keys = this.#keys(key);
       return await put(this.#write, { keys, value, expected, extras });
     });
+    const leaseTtl = leaseTimeToLive(options.lease);
+    if (leaseTtl !== undefined) {
+      this.acquireLease = leaseAcquirer(
+        kv,
+        (key) => this.#keys(key).head,
+        leaseTtl,
+      );
+    }
   }
 
   /**
@@ -182,10 +210,9 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * kv.close();
    * ```
    */
-  async write(key: string, value: S): Promise<void> {
+  async write(key: string, value: S, options?: WriteOptions): Promise<void> {
     checkStorable(key, value);
-    const keys = this.#keys(key);
-    await put(this.#write, { keys, value, expected: undefined });
+    await this.#put(key, value, undefined, options);
   }
 
   /**
@@ -203,9 +230,8 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * kv.close();
    * ```
    */
-  async delete(key: string): Promise<void> {
-    const keys = this.#keys(key);
-    await put(this.#write, { keys, value: undefined, expected: undefined });
+  async delete(key: string, options?: WriteOptions): Promise<void> {
+    await this.#put(key, undefined, undefined, options);
   }
 
   /**
@@ -228,9 +254,27 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     key: string,
     expected: Version,
     value: S | undefined,
+    options?: WriteOptions,
   ): Promise<CompareAndSetResult> {
     if (value !== undefined) checkStorable(key, value);
-    return await put(this.#write, { keys: this.#keys(key), value, expected });
+    return await this.#put(key, value, expected, options);
+  }
+
+  // A write with the middleware's lease releases it in the same commit (and
+  // is refused if the lease was lost).
+  #put(
+    key: string,
+    value: S | undefined,
+    expected: Version | undefined,
+    options: WriteOptions | undefined,
+  ): Promise<CompareAndSetResult> {
+    const keys = this.#keys(key);
+    const lease = heldLease(options);
+    if (lease === undefined) return put(this.#write, { keys, value, expected });
+    return putWithLease(
+      lease,
+      (extras) => put(this.#write, { keys, value, expected, extras }),
+    );
   }
 
   /**

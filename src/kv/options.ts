@@ -29,6 +29,15 @@ export interface DenoKvStorageOptions {
    * lowered stay readable. Default: 8 MiB.
    */
   maxBytes?: number;
+  /**
+   * A lease per session key across every process and isolate sharing this
+   * KV: updates of one chat run one at a time everywhere, instead of
+   * conflicting (see `docs/deploy.md`). `true` for a lease that lasts 10
+   * seconds without renewal (a holder that dies frees its key within that),
+   * or `{ timeToLive }` in milliseconds. Costs one commit per update that
+   * uses its session (two if it writes nothing). Default: off.
+   */
+  lease?: boolean | { timeToLive?: number };
 }
 
 /** The options with their defaults applied, checked. */

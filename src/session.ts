@@ -169,10 +169,12 @@ function strictMultiSession(
     sessions.forEach((part, i) => part.key = keys[i]);
     try {
       // A consistent order across updates keeps two updates from each holding
-      // a lock the other one needs.
+      // a lock the other one needs. Key, then property: the same order in
+      // every process, so that leases (taken by `lock()` even for parts with
+      // `sequential: false`) are taken in one order everywhere.
       const ordered = sessions
-        .filter((part) => part.lockName !== undefined)
-        .sort((a, b) => a.lockName! < b.lockName! ? -1 : 1);
+        .filter((part) => part.key !== undefined)
+        .sort((a, b) => compareParts(a.key!, a.prop, b.key!, b.prop));
       for (const part of ordered) {
         const locked = part.lock();
         if (locked !== undefined) await locked;
@@ -192,4 +194,14 @@ function strictMultiSession(
       for (const part of sessions) part.release();
     }
   };
+}
+
+function compareParts(
+  keyA: string,
+  propA: string,
+  keyB: string,
+  propB: string,
+): number {
+  if (keyA !== keyB) return keyA < keyB ? -1 : 1;
+  return propA < propB ? -1 : propA > propB ? 1 : 0;
 }

@@ -307,4 +307,42 @@ Deno.test("session middleware with a lease", async (t) => {
         }
       }),
   );
+  await t.step(
+    "multi session parts take the lease with sequential: false too",
+    () =>
+      withKv(async (kv) => {
+        const bot = new Bot<
+          Context & SessionFlavor<{ a: number; b: number }>
+        >("0:test", { botInfo });
+        bot.use(session({
+          type: "multi",
+          a: {
+            storage: new DenoKvStorage<number>(kv, { lease: true }),
+            initial: () => 0,
+            sequential: false,
+          },
+          b: {
+            storage: new DenoKvStorage<number>(kv, {
+              lease: true,
+              prefix: ["other"],
+            }),
+            initial: () => 0,
+          },
+        }));
+        let held: boolean[] = [];
+        bot.on("message", async (ctx) => {
+          held = [
+            (await kv.get(LEASE)).versionstamp !== null,
+            (await kv.get(["other", "42", "~lease"])).versionstamp !== null,
+          ];
+          ctx.session.a++;
+          ctx.session.b++;
+        });
+        await bot.handleUpdate(message(42, "+1"));
+        assertEquals(held, [true, true], "both leases held in the handler");
+        assertEquals((await kv.get(LEASE)).versionstamp, null);
+        assertEquals((await kv.get(["sessions", "42"])).value, 1);
+        assertEquals((await kv.get(["other", "42"])).value, 1);
+      }),
+  );
 });

@@ -22,6 +22,8 @@ import type {
 } from "./storage_adapter.ts";
 import { deepClone } from "./_clone.ts";
 import { fingerprint } from "./_fingerprint.ts";
+import { sameAsStored } from "./_same_value.ts";
+import { readWithStored } from "./_stored_read.ts";
 import { sessionLocks } from "./_key_lock.ts";
 import { LeaseSlot } from "./_session_lease.ts";
 import type { ResolvedOptions } from "./_options.ts";
@@ -77,6 +79,9 @@ export class PropertySession<S> {
   #read = false;
   #existed = false;
   #baseline: string | undefined = undefined;
+  // The memory store's own copy of what was read: compared with directly
+  // instead of `#baseline` (see `_stored_read.ts`).
+  #stored: unknown = undefined;
   #version: Version | undefined = undefined;
   // Strict sessions on a store that answers at once read on first access.
   #deferred = false;
@@ -203,6 +208,21 @@ export class PropertySession<S> {
     const versioned = storage.readWithVersion !== undefined &&
       storage.compareAndSet !== undefined;
     let result: unknown;
+    if (this.options.immediate) {
+      let read;
+      try {
+        read = readWithStored(storage, key);
+      } catch (error) {
+        throw storageError(key, "read", error);
+      }
+      if (read !== undefined) {
+        return this.#apply(
+          read.value as S | undefined,
+          read.version,
+          read.stored,
+        );
+      }
+    }
     try {
       result = versioned ? storage.readWithVersion!(key) : storage.read(key);
     } catch (error) {
@@ -231,7 +251,11 @@ export class PropertySession<S> {
   // ctx.session.then(...)` derives the value from this read). Unless it was
   // assigned, the read value (or a fresh initial value) becomes the session.
   // Returns the value the read produced.
-  #apply(stored: S | undefined, version: Version | undefined): unknown {
+  #apply(
+    stored: S | undefined,
+    version: Version | undefined,
+    own?: unknown,
+  ): unknown {
     let value: unknown = stored;
     if (value === undefined && this.options.initial !== undefined) {
       value = this.options.initial();
@@ -245,7 +269,10 @@ export class PropertySession<S> {
     this.#read = true;
     this.#existed = stored !== undefined;
     this.#version = version;
-    this.#baseline = value === undefined ? undefined : fingerprint(value);
+    this.#stored = own;
+    this.#baseline = own !== undefined || value === undefined
+      ? undefined
+      : fingerprint(value);
     if (!this.#assigned) this.#value = value;
     return value;
   }
@@ -363,7 +390,9 @@ export class PropertySession<S> {
       if (based && !this.#existed) return undefined;
       return this.#store(key, undefined);
     }
-    if (based) {
+    if (based && this.#stored !== undefined) {
+      if (sameAsStored(value, this.#stored)) return undefined;
+    } else if (based) {
       const print = fingerprint(value);
       if (print !== undefined && print === this.#baseline) return undefined;
     }

@@ -14,6 +14,7 @@ import type {
   VersionedValue,
 } from "./storage_adapter.ts";
 import { copyStorable, deepClone } from "./_clone.ts";
+import { registerStoredReader, type StoredRead } from "./_stored_read.ts";
 
 /** Options of {@linkcode MemorySessionStorage}. */
 export interface MemorySessionStorageOptions {
@@ -219,6 +220,27 @@ export class MemorySessionStorage<S> implements StorageAdapter<S> {
     return entry === undefined
       ? { value: undefined, version: null }
       : { value: this.#copyOut(entry.session), version: entry.version };
+  }
+
+  // The private read of `_stored_read.ts`: also the store's own copy, which
+  // is never handed out and never changed (a write replaces it).
+  #readStored(key: string): StoredRead {
+    const entry = this.#get(key);
+    return entry === undefined
+      ? { value: undefined, version: null, stored: undefined }
+      : {
+        value: deepClone(entry.session),
+        version: entry.version,
+        stored: entry.session,
+      };
+  }
+
+  static {
+    registerStoredReader((storage, key) =>
+      storage instanceof MemorySessionStorage && storage.copy
+        ? storage.#readStored(key)
+        : undefined
+    );
   }
 
   /** Stores a copy of `value` under `key`. */

@@ -1,55 +1,24 @@
 // This module is browser compatible.
 // The per-update state of one session property (`ctx.session`, or one part of
-// a multi session): it reads the stored value, installs the accessors, and
-// decides at the end of the update whether to write, delete, or do nothing.
+// a multi session): it takes the key's lock, reads the stored value, installs
+// the accessors, and decides at the end of the update whether to write,
+// delete, or do nothing.
 //
-// Where writes are decided: `finish()`. A value is written only if it differs
-// from what was read (compared by fingerprint), deleted only if something was
-// stored, and written with compare-and-set when the storage supports it.
+// WHERE WRITES ARE DECIDED: `finish()` in this file. A value is written only
+// if it differs from what was read (compared by fingerprint), deleted only if
+// something was stored, and written with compare-and-set when the storage
+// supports it. The storage calls themselves (and how their failures are
+// wrapped) are in `_session_io.ts`.
 
-import {
-  SessionConflictError,
-  SessionError,
-  SessionLateAccessError,
-  SessionLockTimeoutError,
-  SessionStorageError,
-  type StorageOperation,
-} from "./errors.ts";
-import type {
-  CompareAndSetResult,
-  Version,
-  VersionedValue,
-} from "./storage_adapter.ts";
+import { SessionLateAccessError, SessionLockTimeoutError } from "./errors.ts";
+import type { Version } from "./storage_adapter.ts";
 import { deepClone } from "./_clone.ts";
 import { fingerprint } from "./_fingerprint.ts";
 import { sameAsStored } from "./_same_value.ts";
-import { readWithStored } from "./_stored_read.ts";
-import { sessionLocks } from "./_key_lock.ts";
-import { LeaseSlot } from "./_session_lease.ts";
+import { KeyHold } from "./_session_hold.ts";
 import type { ResolvedOptions } from "./_options.ts";
 import { isPromiseLike } from "./_util.ts";
-
-/** Wraps a storage failure so that it names the key and the operation. */
-export function storageError(
-  key: string,
-  operation: StorageOperation,
-  error: unknown,
-): SessionError {
-  return error instanceof SessionError
-    ? error
-    : new SessionStorageError(key, operation, error);
-}
-
-/** Turns an async rejection into the wrapped storage error. */
-function rejectWith<T>(
-  promise: PromiseLike<T>,
-  key: string,
-  operation: StorageOperation,
-): Promise<T> {
-  return Promise.resolve(promise).catch((error) => {
-    throw storageError(key, operation, error);
-  });
-}
+import { readSession, storeSession } from "./_session_io.ts";
 
 function undefinedKeyMessage(
   operation: "access" | "assign",
@@ -87,13 +56,10 @@ export class PropertySession<S> {
   #deferred = false;
   #loading: Promise<unknown> | undefined = undefined;
   #promise: Promise<unknown> | undefined = undefined;
-  // The lock: being acquired, or held (its name), or neither.
-  #locking: Promise<void> | undefined = undefined;
-  #held: string | undefined = undefined;
-  #lockTried = false;
   #evicted = false;
   #finished = false;
-  readonly #lease = new LeaseSlot();
+  // The key's lock and the storage's lease (see `_session_hold.ts`).
+  readonly #hold: KeyHold;
 
   constructor(
     readonly options: ResolvedOptions<S>,
@@ -101,7 +67,9 @@ export class PropertySession<S> {
     readonly prop: string,
     readonly lazy: boolean,
     readonly owner: object,
-  ) {}
+  ) {
+    this.#hold = new KeyHold(owner, this, () => this.#finished);
+  }
 
   #lockName: string | undefined = undefined;
 
@@ -123,44 +91,8 @@ export class PropertySession<S> {
    * acquires its key.
    */
   lock(): Promise<void> | undefined {
-    if (this.#lockTried) return this.#locking;
-    this.#lockTried = true;
-    if (this.#finished) return undefined;
-    const name = this.lockName;
-    let waiting: Promise<void> | undefined;
-    if (name !== undefined) {
-      const acquired = sessionLocks.acquire(
-        name,
-        this.owner,
-        this.options.lockTimeout,
-        this,
-      );
-      if (acquired === true) {
-        this.#held = name;
-      } else if (acquired !== false) {
-        waiting = acquired.then(() => {
-          if (this.#finished) sessionLocks.release(name, this.owner);
-          else this.#held = name;
-        });
-      }
-    }
     const { storage, lockTimeout } = this.options;
-    const key = this.key;
-    if (storage.acquireLease !== undefined && key !== undefined) {
-      const finished = () => this.#finished;
-      waiting = (waiting ?? Promise.resolve()).then(() =>
-        this.#lease.take(storage, key, finished, lockTimeout).catch((error) => {
-          throw storageError(key, "read", error);
-        })
-      );
-    }
-    if (waiting === undefined) return undefined;
-    const locking = waiting.then(() => {
-      this.#locking = undefined;
-    });
-    // A failed acquisition is reported by `finish()` or to whoever awaits it.
-    locking.catch(() => {});
-    return this.#locking = locking;
+    return this.#hold.acquire(this.lockName, this.key, storage, lockTimeout);
   }
 
   /** Called by the lock table when this update held its key too long. */
@@ -174,10 +106,7 @@ export class PropertySession<S> {
    */
   release(): void {
     this.#finished = true;
-    const held = this.#held;
-    this.#held = undefined;
-    if (held === undefined) this.#lease.release();
-    else this.#lease.releaseThen(() => sessionLocks.release(held, this.owner));
+    this.#hold.release();
   }
 
   /**
@@ -204,46 +133,12 @@ export class PropertySession<S> {
   }
 
   #readStored(key: string): unknown {
-    const { storage } = this.options;
-    const versioned = storage.readWithVersion !== undefined &&
-      storage.compareAndSet !== undefined;
-    let result: unknown;
-    if (this.options.immediate) {
-      let read;
-      try {
-        read = readWithStored(storage, key);
-      } catch (error) {
-        throw storageError(key, "read", error);
-      }
-      if (read !== undefined) {
-        return this.#apply(
-          read.value as S | undefined,
-          read.version,
-          read.stored,
-        );
-      }
-    }
-    try {
-      result = versioned ? storage.readWithVersion!(key) : storage.read(key);
-    } catch (error) {
-      throw storageError(key, "read", error);
-    }
-    if (isPromiseLike(result)) {
-      return rejectWith(result, key, "read").then((value) =>
-        versioned
-          ? this.#apply(
-            (value as VersionedValue<S>).value,
-            (value as VersionedValue<S>).version,
-          )
-          : this.#apply(value as S | undefined, undefined)
-      );
-    }
-    return versioned
-      ? this.#apply(
-        (result as VersionedValue<S>).value,
-        (result as VersionedValue<S>).version,
-      )
-      : this.#apply(result as S | undefined, undefined);
+    return readSession(
+      this.options.storage,
+      this.options.immediate,
+      key,
+      (stored, version, own) => this.#apply(stored, version, own),
+    );
   }
 
   // Records what was read: its version is what the write is checked against,
@@ -356,15 +251,16 @@ export class PropertySession<S> {
    * waiting) to do.
    */
   finish(): Promise<void> | undefined {
-    return this.#lease.after(() => this.#finish());
+    return this.#hold.lease.after(() => this.#finish());
   }
 
   #finish(): Promise<void> | undefined {
     const { key } = this;
     if (key === undefined) return undefined;
     if (!this.#accessed && !this.#assigned) return undefined;
-    if (this.#locking !== undefined) {
-      return this.#locking.then(() => this.#finish());
+    const locking = this.#hold.locking;
+    if (locking !== undefined) {
+      return locking.then(() => this.#finish());
     }
     // A read in flight: its version is what the write is checked against.
     if (this.#loading !== undefined && !this.#read && !this.#blind) {
@@ -400,32 +296,15 @@ export class PropertySession<S> {
   }
 
   #store(key: string, value: S | undefined): Promise<void> | undefined {
-    const { storage } = this.options;
-    const operation = value === undefined ? "delete" : "write";
-    const checked = this.#read && !this.#blind && this.#version !== undefined &&
-      storage.compareAndSet !== undefined;
+    const checked = this.#read && !this.#blind &&
+      this.options.storage.compareAndSet !== undefined;
     // A storage that made the lease may release it in the write's commit.
-    const extra = this.#lease.writeArgs();
-    let result: unknown;
-    try {
-      result = checked
-        ? storage.compareAndSet!(key, this.#version!, value, ...extra)
-        : value === undefined
-        ? storage.delete(key, ...extra)
-        : storage.write(key, value, ...extra);
-    } catch (error) {
-      throw storageError(key, operation, error);
-    }
-    if (isPromiseLike(result)) {
-      return rejectWith(result, key, operation).then((outcome) => {
-        if (checked) checkOutcome(key, outcome as CompareAndSetResult);
-      });
-    }
-    if (checked) checkOutcome(key, result as CompareAndSetResult);
-    return undefined;
+    return storeSession(
+      this.options.storage,
+      key,
+      value,
+      checked ? this.#version : undefined,
+      this.#hold.lease.writeArgs(),
+    );
   }
-}
-
-function checkOutcome(key: string, outcome: CompareAndSetResult): void {
-  if (!outcome.ok) throw new SessionConflictError(key);
 }

@@ -14,31 +14,11 @@ import type {
   VersionedValue,
   WriteOptions,
 } from "./storage_adapter.ts";
+import { type Enhance, EnhanceCodec } from "./_enhance_value.ts";
+import { type Migrations, sortMigrations } from "./_migrations.ts";
 
-/**
- * How an enhanced storage stores a session: the data in `__d`, the migration
- * version in `v`, and the expiry time (ms since the epoch) in `e`. The same
- * shape as grammY's, so data written by grammY's `enhanceStorage` reads here.
- */
-export interface Enhance<T> {
-  /** The version of the data (the last migration applied). */
-  v?: number;
-  /** The session data. */
-  __d: T;
-  /** When the session expires, in milliseconds since the epoch. */
-  e?: number;
-}
-
-/**
- * Migration functions by version number. Each turns the data of the previous
- * version into the data of its version. Versions may be fractional (1, 1.5,
- * 2) and run in ascending order.
- */
-export interface Migrations {
-  /** The migration to `version`, from the data of the version before. */
-  // deno-lint-ignore no-explicit-any
-  [version: number]: (old: any) => any;
-}
+export type { Enhance } from "./_enhance_value.ts";
+export type { Migrations } from "./_migrations.ts";
 
 /** Options of {@linkcode enhanceStorage}. */
 export interface MigrationOptions<T> {
@@ -63,30 +43,6 @@ export interface MigrationOptions<T> {
 
 /** The same as {@linkcode MigrationOptions}. */
 export type EnhancementOptions<T> = MigrationOptions<T>;
-
-interface Decoded<T> {
-  /** The data after migrations, or undefined if absent or expired. */
-  data: T | undefined;
-  expired: boolean;
-  /**
-   * The record to write back, if it needs one: the migrated data (so that
-   * migrations run once per session), or the same data with a new expiry.
-   */
-  rewrite: Enhance<T> | undefined;
-}
-
-// A structured clone of `value`, or `value` itself if it cannot be cloned.
-function copyIfPossible(value: unknown): unknown {
-  try {
-    return structuredClone(value);
-  } catch {
-    return value;
-  }
-}
-
-function isEnhance(value: unknown): value is Enhance<unknown> {
-  return typeof value === "object" && value !== null && "__d" in value;
-}
 
 /**
  * Adds migrations and expiry to a storage adapter, like grammY's
@@ -136,10 +92,8 @@ export function enhanceStorage<T>(
 class EnhancedStorage<T> {
   readonly #storage: StorageAdapter<Enhance<T>>;
   readonly #ttl: number | undefined;
-  readonly #refreshAfter: number;
-  // Migrations sorted by version, ascending.
-  // deno-lint-ignore no-explicit-any
-  readonly #migrations: [version: number, migrate: (old: any) => any][];
+  // The `{ __d, v, e }` records (see `_enhance_value.ts`).
+  readonly #codec: EnhanceCodec<T>;
 
   constructor(options: MigrationOptions<T>) {
     if (typeof options !== "object" || options === null) {
@@ -173,30 +127,19 @@ class EnhancedStorage<T> {
       );
     }
     this.#storage = storage;
-    this.#ttl = millisecondsToLive === Infinity
+    const ttl = millisecondsToLive === Infinity
       ? undefined
       : millisecondsToLive;
+    this.#ttl = ttl;
     // A ratio of 1 never refreshes on read, even at the very last moment.
-    this.#refreshAfter = refreshRatio === 1
+    const refreshAfter = refreshRatio === 1
       ? Infinity
-      : (this.#ttl ?? 0) * refreshRatio;
-    // Looked up by the original key, so that keys such as "01" or "1e3"
-    // find their function.
-    this.#migrations = Object.entries(migrations ?? {}).map(([key, fn]) => {
-      const version = Number(key);
-      if (key.trim() === "" || !Number.isFinite(version)) {
-        throw new TypeError(`Migration version "${key}" is not a number`);
-      }
-      if (typeof fn !== "function") {
-        throw new TypeError(`Migration ${key} is not a function`);
-      }
-      return [version, fn] as [number, typeof fn];
-    }).sort(([a], [b]) => a - b);
-    if (migrations !== undefined && this.#migrations.length === 0) {
-      throw new Error(
-        "No migrations given! Pass at least one migration, or leave out `migrations`.",
-      );
-    }
+      : (ttl ?? 0) * refreshRatio;
+    this.#codec = new EnhanceCodec(
+      ttl,
+      refreshAfter,
+      sortMigrations(migrations),
+    );
   }
 
   get #versioned(): boolean {
@@ -205,72 +148,12 @@ class EnhancedStorage<T> {
       storage.compareAndSet !== undefined;
   }
 
-  get #latest(): number | undefined {
-    return this.#migrations[this.#migrations.length - 1]?.[0];
-  }
-
-  #encode(data: T): Enhance<T> {
-    const record: Enhance<T> = { __d: data };
-    const latest = this.#latest;
-    if (latest !== undefined) record.v = latest;
-    if (this.#ttl !== undefined) record.e = Date.now() + this.#ttl;
-    return record;
-  }
-
-  // The record in `raw` (legacy values without `__d` are data), or
-  // `undefined` if there is none or it expired.
-  #live(raw: unknown): Enhance<T> | undefined {
-    if (raw === undefined) return undefined;
-    const record = (isEnhance(raw) ? raw : { __d: raw }) as Enhance<T>;
-    const expired = this.#ttl !== undefined && record.e !== undefined &&
-      record.e < Date.now();
-    return expired ? undefined : record;
-  }
-
-  #decode(raw: unknown): Decoded<T> {
-    const record = this.#live(raw);
-    if (record === undefined) {
-      return {
-        data: undefined,
-        expired: raw !== undefined,
-        rewrite: undefined,
-      };
-    }
-    // Data without a version predates every migration.
-    const current = record.v ?? -Infinity;
-    const pending = this.#migrations.filter(([version]) => version > current);
-    if (pending.length > 0) {
-      // Migrations get a copy: one that changes its argument in place must
-      // not change a value the wrapped storage still holds (an in-memory
-      // storage may hand out the stored object itself).
-      let data: unknown = copyIfPossible(record.__d);
-      for (const [, migrate] of pending) data = migrate(data);
-      // Stored back at the latest version, so it is migrated only once.
-      return {
-        data: data as T,
-        expired: false,
-        rewrite: this.#encode(data as T),
-      };
-    }
-    let rewrite: Enhance<T> | undefined;
-    if (this.#ttl !== undefined) {
-      const now = Date.now();
-      const writtenAt = record.e === undefined
-        ? -Infinity
-        : record.e - this.#ttl;
-      if (now - writtenAt >= this.#refreshAfter) {
-        rewrite = { ...record, e: now + this.#ttl };
-      }
-    }
-    return { data: record.__d, expired: false, rewrite };
-  }
-
   async read(key: string): Promise<T | undefined> {
     // With compare-and-set, the refresh and the deletion of an expired value
     // happen only if nobody wrote since this read: a read never reverts or
     // deletes a newer value written by another process.
     if (this.#versioned) return (await this.readWithVersion(key)).value;
-    const decoded = this.#decode(await this.#storage.read(key));
+    const decoded = this.#codec.decode(await this.#storage.read(key));
     if (decoded.expired) {
       await this.#storage.delete(key);
     } else if (decoded.rewrite !== undefined) {
@@ -285,7 +168,7 @@ class EnhancedStorage<T> {
     // our clean-up write; each retry sees a newer value.
     for (let attempt = 0;; attempt++) {
       const { value, version } = await storage.readWithVersion!(key);
-      const decoded = this.#decode(value);
+      const decoded = this.#codec.decode(value);
       const cleanup = decoded.expired ? undefined : decoded.rewrite;
       if (!decoded.expired && cleanup === undefined) {
         return { value: decoded.data, version };
@@ -299,7 +182,7 @@ class EnhancedStorage<T> {
   }
 
   write(key: string, data: T, options?: WriteOptions): MaybePromise<void> {
-    return this.#storage.write(key, this.#encode(data), options);
+    return this.#storage.write(key, this.#codec.encode(data), options);
   }
 
   compareAndSet(
@@ -311,7 +194,7 @@ class EnhancedStorage<T> {
     return this.#storage.compareAndSet!(
       key,
       expected,
-      data === undefined ? undefined : this.#encode(data),
+      data === undefined ? undefined : this.#codec.encode(data),
       options,
     );
   }
@@ -322,19 +205,19 @@ class EnhancedStorage<T> {
 
   async has(key: string): Promise<boolean> {
     if (this.#ttl === undefined) return await this.#storage.has!(key);
-    return this.#live(await this.#storage.read(key)) !== undefined;
+    return this.#codec.live(await this.#storage.read(key)) !== undefined;
   }
 
   async *readAllEntries(): AsyncGenerator<[string, T]> {
     for await (const [key, raw] of this.#storage.readAllEntries!()) {
-      const { data } = this.#decode(raw);
+      const { data } = this.#codec.decode(raw);
       if (data !== undefined) yield [key, data];
     }
   }
 
   async *readAllValues(): AsyncGenerator<T> {
     for await (const raw of this.#storage.readAllValues!()) {
-      const { data } = this.#decode(raw);
+      const { data } = this.#codec.decode(raw);
       if (data !== undefined) yield data;
     }
   }
@@ -346,12 +229,14 @@ class EnhancedStorage<T> {
     }
     if (this.#storage.readAllEntries !== undefined) {
       for await (const [key, raw] of this.#storage.readAllEntries()) {
-        if (this.#live(raw) !== undefined) yield key;
+        if (this.#codec.live(raw) !== undefined) yield key;
       }
       return;
     }
     for await (const key of this.#storage.readAllKeys!()) {
-      if (this.#live(await this.#storage.read(key)) !== undefined) yield key;
+      if (this.#codec.live(await this.#storage.read(key)) !== undefined) {
+        yield key;
+      }
     }
   }
 

@@ -15,34 +15,14 @@ import type {
 } from "./storage_adapter.ts";
 import { copyStorable, deepClone } from "./_clone.ts";
 import { registerStoredReader, type StoredRead } from "./_stored_read.ts";
+import { isExpired, sweepEntries, touchEntry } from "./_memory_expiry.ts";
+import {
+  type MemorySessionStorageOptions,
+  memoryStoreSettings,
+} from "./_memory_options.ts";
 
-/** Options of {@linkcode MemorySessionStorage}. */
-export interface MemorySessionStorageOptions {
-  /**
-   * How long a session lives after its last read or write, in milliseconds.
-   * The same as the first argument of the constructor (give it once).
-   * Default: `Infinity` (forever).
-   */
-  timeToLive?: number;
-  /**
-   * The most sessions to keep. When a write would exceed it, the least
-   * recently used sessions (read or written) are dropped first.
-   * Default: no limit.
-   */
-  maxEntries?: number;
-  /**
-   * Whether values are copied in on write and out on read, as a database
-   * would store them. Default: `true`.
-   *
-   * With `copy: false` the store keeps the very objects it is given, as
-   * grammY's `MemorySessionStorage` does: class instances keep their class,
-   * functions and other live objects are allowed, and nothing is copied or
-   * checked. In exchange there is no rollback (a handler that changes its
-   * session and then throws leaves the change in the store) and whoever
-   * holds a value read from the store can change the stored session.
-   */
-  copy?: boolean;
-}
+export type { MemorySessionStorageOptions } from "./_memory_options.ts";
+
 /** One stored session. */
 export interface MemorySessionEntry<S> {
   /** A private copy of the session data. */
@@ -147,65 +127,21 @@ export class MemorySessionStorage<S> implements StorageAdapter<S> {
     timeToLiveOrOptions?: number | MemorySessionStorageOptions,
     moreOptions: MemorySessionStorageOptions = {},
   ) {
-    let timeToLive = timeToLiveOrOptions;
-    let options = moreOptions;
-    if (
-      typeof timeToLiveOrOptions === "object" && timeToLiveOrOptions !== null
-    ) {
-      timeToLive = timeToLiveOrOptions.timeToLive;
-      options = timeToLiveOrOptions;
-    } else if (timeToLive !== undefined && options.timeToLive !== undefined) {
-      throw new TypeError(
-        "Give timeToLive once: as the first argument or as an option",
-      );
-    } else {
-      timeToLive ??= options.timeToLive;
-    }
-    if (
-      timeToLive !== undefined &&
-      !(typeof timeToLive === "number" && timeToLive > 0)
-    ) {
-      throw new RangeError(
-        `timeToLive must be a positive number of milliseconds, got ${timeToLive}`,
-      );
-    }
-    const { maxEntries, copy = true } = options;
-    if (
-      maxEntries !== undefined &&
-      !(Number.isInteger(maxEntries) && maxEntries > 0)
-    ) {
-      throw new RangeError(
-        `maxEntries must be a positive integer, got ${maxEntries}`,
-      );
-    }
-    if (typeof copy !== "boolean") {
-      throw new TypeError(`copy must be true or false, got ${String(copy)}`);
-    }
-    this.timeToLive = timeToLive === Infinity ? undefined : timeToLive;
+    const { timeToLive, maxEntries, copy } = memoryStoreSettings(
+      timeToLiveOrOptions,
+      moreOptions,
+    );
+    this.timeToLive = timeToLive;
     this.maxEntries = maxEntries;
     this.copy = copy;
     this.#touch = this.timeToLive !== undefined || maxEntries !== undefined;
   }
 
-  // The live entry of `key`, marked as used; expired entries are dropped.
+  // The live entry of `key`, marked as used; expired entries are dropped
+  // (see `_memory_expiry.ts`).
   #get(key: string): MemorySessionEntry<S> | undefined {
-    const entry = this.storage.get(key);
-    if (entry === undefined) return undefined;
-    if (!this.#touch) return entry;
-    const now = Date.now();
-    if (entry.expires !== undefined && entry.expires < now) {
-      this.storage.delete(key);
-      return undefined;
-    }
-    // Move to the back: the map stays ordered from least recently used.
-    this.storage.delete(key);
-    if (this.timeToLive !== undefined) entry.expires = now + this.timeToLive;
-    this.storage.set(key, entry);
-    return entry;
-  }
-
-  #isExpired(entry: MemorySessionEntry<S>, now: number): boolean {
-    return entry.expires !== undefined && entry.expires < now;
+    if (!this.#touch) return this.storage.get(key);
+    return touchEntry(this.storage, key, this.timeToLive);
   }
 
   /** Reads a copy of the session stored under `key`. */
@@ -259,7 +195,7 @@ export class MemorySessionStorage<S> implements StorageAdapter<S> {
   ): CompareAndSetResult {
     const copy = value === undefined ? undefined : this.#copyIn(key, value);
     const entry = this.storage.get(key);
-    const live = entry !== undefined && !this.#isExpired(entry, Date.now());
+    const live = entry !== undefined && !isExpired(entry, Date.now());
     const current = live ? entry.version : null;
     if (current !== expected) return { ok: false };
     if (copy === undefined) {
@@ -288,22 +224,8 @@ export class MemorySessionStorage<S> implements StorageAdapter<S> {
     if (this.timeToLive !== undefined) entry.expires = now + this.timeToLive;
     if (this.#touch) this.storage.delete(key);
     this.storage.set(key, entry);
-    if (this.#touch) this.#sweep(now);
+    if (this.#touch) sweepEntries(this.storage, now, this.maxEntries);
     return version;
-  }
-
-  // Drops expired entries from the front (least recently used first), then
-  // the oldest entries beyond `maxEntries`. Amortised O(1) per write.
-  #sweep(now: number): void {
-    for (const [key, entry] of this.storage) {
-      if (!this.#isExpired(entry, now)) break;
-      this.storage.delete(key);
-    }
-    if (this.maxEntries === undefined) return;
-    for (const key of this.storage.keys()) {
-      if (this.storage.size <= this.maxEntries) break;
-      this.storage.delete(key);
-    }
   }
 
   /** Deletes the session stored under `key`, if any. */
@@ -315,7 +237,7 @@ export class MemorySessionStorage<S> implements StorageAdapter<S> {
   has(key: string): boolean {
     const entry = this.storage.get(key);
     if (entry === undefined) return false;
-    if (this.#isExpired(entry, Date.now())) {
+    if (isExpired(entry, Date.now())) {
       this.storage.delete(key);
       return false;
     }
@@ -328,7 +250,7 @@ export class MemorySessionStorage<S> implements StorageAdapter<S> {
     const now = Date.now();
     const keys: string[] = [];
     for (const [key, entry] of this.storage) {
-      if (this.#isExpired(entry, now)) this.storage.delete(key);
+      if (isExpired(entry, now)) this.storage.delete(key);
       else keys.push(key);
     }
     return keys;
@@ -344,7 +266,7 @@ export class MemorySessionStorage<S> implements StorageAdapter<S> {
     const now = Date.now();
     const entries: [string, S][] = [];
     for (const [key, entry] of this.storage) {
-      if (this.#isExpired(entry, now)) this.storage.delete(key);
+      if (isExpired(entry, now)) this.storage.delete(key);
       else entries.push([key, this.#copyOut(entry.session)]);
     }
     return entries;

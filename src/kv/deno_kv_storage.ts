@@ -1,9 +1,8 @@
-/**
- * The Deno KV session store: sessions of any size up to a limit, replaced
- * atomically, with expiry, listing and compare-and-set.
- *
- * @module
- */
+// The public Deno KV session store: its API and documentation. Each method
+// delegates: the KV work of reads and writes is in `_kv_store.ts`, listing in
+// `listing.ts`, how a big session is split in `chunked_write.ts` and
+// `layout.ts`, what goes in one commit in `commit_plan.ts`, and the retries
+// on "database is locked" in `retry.ts`.
 import { checkStorable } from "../_storable.ts";
 import type {
   AcquireLeaseOptions,
@@ -15,35 +14,14 @@ import type {
   WriteOptions,
 } from "../storage_adapter.ts";
 import { MOVE_SESSION } from "../move_session.ts";
-import {
-  heldLease,
-  leaseAcquirer,
-  leaseTimeToLive,
-  putWithLease,
-} from "./_lease_store.ts";
+import { leaseAcquirer, leaseTimeToLive } from "./_lease_store.ts";
+import { KvStore } from "./_kv_store.ts";
 import { registerWriter } from "./commit_extras.ts";
 import { moveInOneCommit } from "./move.ts";
-import { assertKvHandle, type KvKey, type KvLike } from "./kv_like.ts";
-import {
-  encodedKeyLength,
-  isLive,
-  type SessionKeys,
-  sessionKeys,
-} from "./layout.ts";
-import { type DenoKvStorageOptions, resolveOptions } from "./options.ts";
-import {
-  infoOf,
-  type KvSessionInfo,
-  listHeads,
-  readSession,
-} from "./reader.ts";
-import { KnownStates, readHead } from "./state.ts";
-import {
-  put,
-  refreshIfDue,
-  type RefreshPolicy,
-  type WriteContext,
-} from "./writer.ts";
+import { assertKvHandle, type KvLike } from "./kv_like.ts";
+import type { DenoKvStorageOptions } from "./options.ts";
+import type { KvSessionInfo } from "./reader.ts";
+import { listEntries, listInfo, listKeys, readInfo } from "./listing.ts";
 
 export type {
   KvAtomicLike,
@@ -90,11 +68,8 @@ export type { KvSessionInfo } from "./reader.ts";
  * @typeParam S The type of the session data.
  */
 export class DenoKvStorage<S> implements StorageAdapter<S> {
-  readonly #kv: KvLike;
-  readonly #prefix: KvKey;
-  readonly #prefixBytes: number;
-  readonly #policy: RefreshPolicy;
-  readonly #write: WriteContext;
+  // What each method does in KV (see `_kv_store.ts`).
+  readonly #store: KvStore<S>;
 
   /**
    * With the option `lease`: takes the lease of a session key across all
@@ -117,27 +92,17 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    */
   constructor(kv: KvLike, options: DenoKvStorageOptions = {}) {
     assertKvHandle(kv);
-    const resolved = resolveOptions(options);
-    this.#kv = kv;
-    this.#prefix = resolved.prefix;
-    this.#prefixBytes = encodedKeyLength(resolved.prefix);
-    this.#policy = resolved;
-    this.#write = {
-      kv,
-      states: new KnownStates(),
-      timeToLive: resolved.timeToLive,
-      maxBytes: resolved.maxBytes,
-    };
-    registerWriter(this, async (key, value, expected, extras) => {
-      if (value !== undefined) checkStorable(key, value);
-      const keys = this.#keys(key);
-      return await put(this.#write, { keys, value, expected, extras });
-    });
+    const store = this.#store = new KvStore<S>(kv, options);
+    registerWriter(
+      this,
+      (key, value, expected, extras) =>
+        store.putWithExtras(key, value, expected, extras),
+    );
     const leaseTtl = leaseTimeToLive(options.lease);
     if (leaseTtl !== undefined) {
       this.acquireLease = leaseAcquirer(
         kv,
-        (key) => this.#keys(key).head,
+        (key) => store.keys(key).head,
         leaseTtl,
       );
     }
@@ -177,19 +142,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * ```
    */
   async readWithVersion(key: string): Promise<VersionedValue<S>> {
-    const keys = this.#keys(key);
-    const states = this.#write.states;
-    const read = await readSession(this.#kv, keys, (k) => states.set(key, k));
-    if (read.value === undefined) return { value: undefined, version: null };
-    const version = await refreshIfDue(
-      this.#write,
-      this.#policy,
-      keys,
-      read.known,
-      read.value,
-      read.bytes,
-    );
-    return { value: read.value as S, version };
+    return await this.#store.readWithVersion(key);
   }
 
   /**
@@ -212,7 +165,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    */
   async write(key: string, value: S, options?: WriteOptions): Promise<void> {
     checkStorable(key, value);
-    await this.#put(key, value, undefined, options);
+    await this.#store.put(key, value, undefined, options);
   }
 
   /**
@@ -231,7 +184,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * ```
    */
   async delete(key: string, options?: WriteOptions): Promise<void> {
-    await this.#put(key, undefined, undefined, options);
+    await this.#store.put(key, undefined, undefined, options);
   }
 
   /**
@@ -257,24 +210,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     options?: WriteOptions,
   ): Promise<CompareAndSetResult> {
     if (value !== undefined) checkStorable(key, value);
-    return await this.#put(key, value, expected, options);
-  }
-
-  // A write with the middleware's lease releases it in the same commit (and
-  // is refused if the lease was lost).
-  #put(
-    key: string,
-    value: S | undefined,
-    expected: Version | undefined,
-    options: WriteOptions | undefined,
-  ): Promise<CompareAndSetResult> {
-    const keys = this.#keys(key);
-    const lease = heldLease(options);
-    if (lease === undefined) return put(this.#write, { keys, value, expected });
-    return putWithLease(
-      lease,
-      (extras) => put(this.#write, { keys, value, expected, extras }),
-    );
+    return await this.#store.put(key, value, expected, options);
   }
 
   /**
@@ -290,8 +226,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * ```
    */
   async has(key: string): Promise<boolean> {
-    const known = await readHead(this.#kv, this.#keys(key));
-    return isLive(known.head, Date.now());
+    return await this.#store.has(key);
   }
 
   /**
@@ -311,7 +246,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * ```
    */
   async *readAllKeys(): AsyncGenerator<string, void, undefined> {
-    for await (const [key] of listHeads(this.#kv, this.#prefix)) yield key;
+    yield* listKeys(this.#store.kv, this.#store.prefix);
   }
 
   /**
@@ -350,13 +285,11 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * ```
    */
   async *readAllEntries(): AsyncGenerator<[key: string, value: S], void> {
-    for await (const [key, head] of listHeads(this.#kv, this.#prefix)) {
-      if (head.kind === "inline") yield [key, head.value as S];
-      else {
-        const { value } = await this.readWithVersion(key);
-        if (value !== undefined) yield [key, value];
-      }
-    }
+    yield* listEntries(
+      this.#store.kv,
+      this.#store.prefix,
+      async (key) => (await this.readWithVersion(key)).value,
+    );
   }
 
   /**
@@ -376,8 +309,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * ```
    */
   async readInfo(key: string): Promise<KvSessionInfo | undefined> {
-    const { head } = await readHead(this.#kv, this.#keys(key));
-    return isLive(head, Date.now()) ? infoOf(key, head) : undefined;
+    return await readInfo(this.#store.kv, this.#store.keys(key), key);
   }
 
   /**
@@ -398,9 +330,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * ```
    */
   async *readAllInfo(): AsyncGenerator<KvSessionInfo, void, undefined> {
-    for await (const [key, head] of listHeads(this.#kv, this.#prefix)) {
-      yield infoOf(key, head);
-    }
+    yield* listInfo(this.#store.kv, this.#store.prefix);
   }
 
   /**
@@ -412,10 +342,10 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * @returns Whether it moved, or `undefined` to use the generic move.
    */
   [MOVE_SESSION](from: string, to: string): Promise<boolean | undefined> {
-    return moveInOneCommit(this.#write, this.#keys(from), this.#keys(to));
-  }
-
-  #keys(key: string): SessionKeys {
-    return sessionKeys(this.#prefix, this.#prefixBytes, key);
+    return moveInOneCommit(
+      this.#store.write,
+      this.#store.keys(from),
+      this.#store.keys(to),
+    );
   }
 }

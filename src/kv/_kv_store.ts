@@ -1,0 +1,118 @@
+// What each call of `DenoKvStorage` does in KV: the public class in
+// `deno_kv_storage.ts` carries the API and its documentation and delegates
+// here. Reads go through `reader.ts` (and refresh a deadline that is due,
+// `writer.ts`), writes through `writer.ts` (with the middleware's lease,
+// released in the write's commit: `_lease_store.ts`), listing through
+// `listing.ts`, one-commit moves through `move.ts`.
+import { checkStorable } from "../_storable.ts";
+import type {
+  CompareAndSetResult,
+  Version,
+  VersionedValue,
+  WriteOptions,
+} from "../storage_adapter.ts";
+import { heldLease, putWithLease } from "./_lease_store.ts";
+import type { CommitExtras } from "./commit_extras.ts";
+import type { KvKey, KvLike } from "./kv_like.ts";
+import {
+  encodedKeyLength,
+  isLive,
+  type SessionKeys,
+  sessionKeys,
+} from "./layout.ts";
+import { type DenoKvStorageOptions, resolveOptions } from "./options.ts";
+import { readSession } from "./reader.ts";
+import { KnownStates, readHead } from "./state.ts";
+import {
+  put,
+  refreshIfDue,
+  type RefreshPolicy,
+  type WriteContext,
+} from "./writer.ts";
+
+/** The state of one `DenoKvStorage` and the KV work of its methods. */
+export class KvStore<S> {
+  /** The KV handle (not closed by the store). */
+  readonly kv: KvLike;
+  /** The key prefix of every session. */
+  readonly prefix: KvKey;
+  /** What writes need: the handle, the known states, TTL and size limit. */
+  readonly write: WriteContext;
+  readonly #prefixBytes: number;
+  readonly #policy: RefreshPolicy;
+
+  /** Checks `options` (throws on invalid ones) and sets up the store. */
+  constructor(kv: KvLike, options: DenoKvStorageOptions) {
+    const resolved = resolveOptions(options);
+    this.kv = kv;
+    this.prefix = resolved.prefix;
+    this.#prefixBytes = encodedKeyLength(resolved.prefix);
+    this.#policy = resolved;
+    this.write = {
+      kv,
+      states: new KnownStates(),
+      timeToLive: resolved.timeToLive,
+      maxBytes: resolved.maxBytes,
+    };
+  }
+
+  /** The KV keys of session `key` (throws if it is not a valid key). */
+  keys(key: string): SessionKeys {
+    return sessionKeys(this.prefix, this.#prefixBytes, key);
+  }
+
+  /** Reads a session with its version, refreshing its deadline if due. */
+  async readWithVersion(key: string): Promise<VersionedValue<S>> {
+    const keys = this.keys(key);
+    const states = this.write.states;
+    const read = await readSession(this.kv, keys, (k) => states.set(key, k));
+    if (read.value === undefined) return { value: undefined, version: null };
+    const version = await refreshIfDue(
+      this.write,
+      this.#policy,
+      keys,
+      read.known,
+      read.value,
+      read.bytes,
+    );
+    return { value: read.value as S, version };
+  }
+
+  /**
+   * Writes (deletes, for `undefined`), checked against `expected` if given.
+   * A write with the middleware's lease releases it in the same commit (and
+   * is refused if the lease was lost).
+   */
+  put(
+    key: string,
+    value: S | undefined,
+    expected: Version | undefined,
+    options: WriteOptions | undefined,
+  ): Promise<CompareAndSetResult> {
+    const keys = this.keys(key);
+    const lease = heldLease(options);
+    if (lease === undefined) return put(this.write, { keys, value, expected });
+    return putWithLease(
+      lease,
+      (extras) => put(this.write, { keys, value, expected, extras }),
+    );
+  }
+
+  /** The write with extra commit checks (see `commit_extras.ts`). */
+  async putWithExtras(
+    key: string,
+    value: unknown,
+    expected: Version | undefined,
+    extras: CommitExtras,
+  ): Promise<CompareAndSetResult> {
+    if (value !== undefined) checkStorable(key, value);
+    const keys = this.keys(key);
+    return await put(this.write, { keys, value, expected, extras });
+  }
+
+  /** Whether a live session is stored under `key`. */
+  async has(key: string): Promise<boolean> {
+    const known = await readHead(this.kv, this.keys(key));
+    return isLive(known.head, Date.now());
+  }
+}

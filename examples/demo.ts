@@ -49,6 +49,15 @@ export function createBot(
 
   bot.hears(/.*🍕.*/, (ctx) => ctx.session.pizzaCount++);
 
+  // Not in the guide: a first message or anything else gets a hint, so that
+  // nobody is left wondering whether the bot heard them.
+  const hint = "Send 🍕 to feed me, or /hunger to ask how hungry you are.";
+  bot.command("start", async (ctx) => {
+    await ctx.reply("Hi! I count the pizzas you send me.");
+    await ctx.reply(hint);
+  });
+  bot.on("message", (ctx) => ctx.reply(hint));
+
   return bot;
 }
 

@@ -47,17 +47,28 @@ Deno.test("deno task demo", async (t) => {
     const path = `${dir}/pizza.kv`;
 
     await t.step("counts pizzas and answers /hunger", async () => {
-      const run = await runDemo(
-        "🍕\n/hunger\nI want 🍕 now\nhello\n/hunger\n",
-        [
-          "--kv",
-          path,
-        ],
-      );
+      const run = await runDemo("🍕\n/hunger\nI want 🍕 now\n/hunger\n", [
+        "--kv",
+        path,
+      ]);
       assertEquals(run.code, 0, run.stderr);
       assertEquals(
         run.stdout,
         "bot: Your hunger level is 1!\nbot: Your hunger level is 2!\n",
+      );
+    });
+
+    await t.step("answers /start and unknown input with a hint", async () => {
+      const run = await runDemo("/start\nhello\n/help\n", [
+        "--kv",
+        `${dir}/hints.kv`,
+      ]);
+      assertEquals(run.code, 0, run.stderr);
+      const hint =
+        "bot: Send 🍕 to feed me, or /hunger to ask how hungry you are.";
+      assertEquals(
+        run.stdout,
+        `bot: Hi! I count the pizzas you send me.\n${hint}\n${hint}\n${hint}\n`,
       );
     });
 

@@ -30,6 +30,9 @@ import {
   type WriteContext,
 } from "./writer.ts";
 
+/** How many sessions' keys a store keeps computed. */
+const KEYS_CACHE_SIZE = 1024;
+
 /** The state of one `DenoKvStorage` and the KV work of its methods. */
 export class KvStore<S> {
   /** The KV handle (not closed by the store). */
@@ -40,6 +43,8 @@ export class KvStore<S> {
   readonly write: WriteContext;
   readonly #prefixBytes: number;
   readonly #policy: RefreshPolicy;
+  // The keys of recently used sessions: computing them encodes the key.
+  readonly #keys = new Map<string, SessionKeys>();
 
   /** Checks `options` (throws on invalid ones) and sets up the store. */
   constructor(kv: KvLike, options: DenoKvStorageOptions) {
@@ -58,7 +63,12 @@ export class KvStore<S> {
 
   /** The KV keys of session `key` (throws if it is not a valid key). */
   keys(key: string): SessionKeys {
-    return sessionKeys(this.prefix, this.#prefixBytes, key);
+    const cached = this.#keys.get(key);
+    if (cached !== undefined) return cached;
+    const keys = sessionKeys(this.prefix, this.#prefixBytes, key);
+    if (this.#keys.size >= KEYS_CACHE_SIZE) this.#keys.clear();
+    this.#keys.set(key, keys);
+    return keys;
   }
 
   /** Reads a session with its version, refreshing its deadline if due. */
@@ -67,6 +77,10 @@ export class KvStore<S> {
     const states = this.write.states;
     const read = await readSession(this.kv, keys, (k) => states.set(key, k));
     if (read.value === undefined) return { value: undefined, version: null };
+    // Without a refresh policy the version is the one read.
+    if (this.#policy.refreshAfter === undefined) {
+      return { value: read.value as S, version: read.known.vs };
+    }
     const version = await refreshIfDue(
       this.write,
       this.#policy,

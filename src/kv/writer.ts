@@ -98,7 +98,9 @@ export async function put(
     if ("ok" in outcome) {
       if (!outcome.ok) return outcome;
       states.set(keys.name, outcome.known);
-      await reclaimDoomed(ctx, keys, outcome.known);
+      if (hasPending(outcome.known.pending)) {
+        await reclaimDoomed(ctx, keys, outcome.known);
+      }
       return { ok: true, version: outcome.known.vs };
     }
     if ("restart" in outcome) await backoff(attempt);

@@ -8,12 +8,7 @@
  * @module
  */
 
-import {
-  SessionConflictError,
-  SessionError,
-  SessionStorageError,
-  type StorageOperation,
-} from "./errors.ts";
+import { SessionConflictError, type StorageOperation } from "./errors.ts";
 import type {
   CompareAndSetResult,
   StorageAdapter,
@@ -22,6 +17,7 @@ import type {
 import { fingerprint } from "./_fingerprint.ts";
 import { lockPrefix, sessionLocks } from "./_key_lock.ts";
 import { updateOwner } from "./_context_session.ts";
+import { storageError } from "./_session_io.ts";
 
 /** Options of {@linkcode moveSession}. */
 export interface MoveSessionOptions {
@@ -264,8 +260,6 @@ async function call<T>(
   try {
     return await run();
   } catch (error) {
-    throw error instanceof SessionError
-      ? error
-      : new SessionStorageError(key, operation, error);
+    throw storageError(key, operation, error);
   }
 }

@@ -62,25 +62,54 @@ export function finishSwitch(
   const cost = recordCost(keys, Object.keys(base).length + 1);
   plan.reserve(0, 1, cost);
   if (old.kind === "chunked") {
-    const fit = plan.deletes(old.count, keys.chunkBytes);
-    const doomed = [];
-    for (let i = 0; i < fit; i++) doomed.push(keys.chunk(old.gen, i));
-    plan.deleteAll(doomed, keys.chunkBytes);
+    const fit = deleteChunks(plan, keys, old.gen, 0, old.count);
     if (fit < old.count) {
       pending = { ...pending, [old.gen]: { n: old.count, del: fit } };
     }
   }
-  plan.release(0, 1, cost);
   const recordExists = known.pending !== undefined && known.pendingVs !== null;
-  if (hasPending(pending)) {
+  putRecord(plan, keys, pending, cost, recordExists);
+  return pending;
+}
+
+/**
+ * Deletes the chunks `from` up to `count` of generation `gen`, as many as fit
+ * in `plan`; returns how many it deleted.
+ */
+function deleteChunks(
+  plan: CommitPlan,
+  keys: SessionKeys,
+  gen: string,
+  from: number,
+  count: number,
+): number {
+  const fit = plan.deletes(count - from, keys.chunkBytes);
+  const doomed = [];
+  for (let i = from; i < from + fit; i++) doomed.push(keys.chunk(gen, i));
+  plan.deleteAll(doomed, keys.chunkBytes);
+  return fit;
+}
+
+/**
+ * Gives back the room kept for the pending record (`cost`) and sets the
+ * record to `record`, or deletes it when `record` is empty and one is stored.
+ */
+function putRecord(
+  plan: CommitPlan,
+  keys: SessionKeys,
+  record: PendingGenerations,
+  cost: number,
+  stored: boolean,
+): void {
+  plan.release(0, 1, cost);
+  if (hasPending(record)) {
     plan.set(
       keys.pending,
-      pending,
+      record,
       keys.pendingBytes,
       cost - 2 * keys.pendingBytes,
     );
-  } else if (recordExists) plan.delete(keys.pending, keys.pendingBytes);
-  return pending;
+  } else if (stored) plan.delete(keys.pending, keys.pendingBytes);
 }
 
 /** The state after a commit that wrote `head` and left `pending`. */
@@ -121,25 +150,15 @@ export async function reclaim(
     plan.reserve(0, 1, cost);
     for (const [gen, info] of targets) {
       const from = info.del ?? 0;
-      const fit = plan.deletes(info.n - from, keys.chunkBytes);
-      const doomed = [];
-      for (let i = from; i < from + fit; i++) doomed.push(keys.chunk(gen, i));
-      plan.deleteAll(doomed, keys.chunkBytes);
+      const fit = deleteChunks(plan, keys, gen, from, info.n);
       if (from + fit >= info.n) delete rest[gen];
       else {
         rest[gen] = { n: info.n, del: from + fit };
         break;
       }
     }
-    plan.release(0, 1, cost);
-    if (hasPending(rest)) {
-      plan.set(
-        keys.pending,
-        rest,
-        keys.pendingBytes,
-        cost - 2 * keys.pendingBytes,
-      );
-    } else plan.delete(keys.pending, keys.pendingBytes);
+    // The record is stored: `targets` came from it.
+    putRecord(plan, keys, rest, cost, true);
     const result = await commitPlan(kv, plan);
     if (result.ok) {
       const pendingVs = hasPending(rest) ? result.versionstamp : null;

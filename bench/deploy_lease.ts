@@ -20,48 +20,23 @@ import {
   type StorageAdapter,
 } from "../mod.ts";
 import { DenoKvStorage } from "../kv.ts";
-import { type Counts, type Data, mix } from "./_kv_bench_setup.ts";
+import {
+  countingKv,
+  type Counts,
+  type Data,
+  mix,
+  slowKv,
+} from "./_kv_bench_setup.ts";
 
 const READ_MS = 5;
 const COMMIT_MS = 25;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** A KV handle with Deploy's latency that counts reads and commits. */
 function deployKv(kv: Deno.Kv, counts: Counts): Deno.Kv {
-  return new Proxy(kv, {
-    get(target, property) {
-      const value = Reflect.get(target, property, target);
-      if (typeof value !== "function") return value;
-      if (property === "atomic") {
-        return () => {
-          const atomic = target.atomic();
-          const commit = atomic.commit.bind(atomic);
-          atomic.commit = async () => {
-            counts.writes++;
-            await sleep(COMMIT_MS);
-            return await commit();
-          };
-          return atomic;
-        };
-      }
-      if (["get", "getMany"].includes(property as string)) {
-        return async (...args: unknown[]) => {
-          counts.reads++;
-          await sleep(READ_MS);
-          return await value.apply(target, args);
-        };
-      }
-      if (["set", "delete"].includes(property as string)) {
-        return async (...args: unknown[]) => {
-          counts.writes++;
-          await sleep(COMMIT_MS);
-          return await value.apply(target, args);
-        };
-      }
-      return value.bind(target);
-    },
-  });
+  return countingKv(
+    slowKv(kv, { readMs: READ_MS, commitMs: COMMIT_MS }),
+    counts,
+  );
 }
 
 type Variant = "strict" | "strict+lease" | "lazy" | "lazy+lease";

@@ -10,7 +10,7 @@ export interface Data {
   history: string[];
 }
 
-export type Variant = "grammy" | "strict" | "lazy";
+export type Variant = "grammy" | "strict" | "lazy" | "minimal";
 
 /** Counts KV calls: reads (get/getMany/list) and writes (set/delete/commit). */
 export interface Counts {
@@ -84,11 +84,12 @@ export function makeBot(variant: Variant, kv: Deno.Kv): Bot<Context> {
   }
   type C = Context & { session: Data };
   const bot = new Bot<C>("dummy", { botInfo });
-  bot.use(
-    variant === "grammy"
-      ? grammySession({ initial, storage: plainKvAdapter<Data>(kv) })
-      : session({ initial, storage: new DenoKvStorage<Data>(kv as KvLike) }),
-  );
+  if (variant === "minimal") bot.use(minimalSession(kv, initial));
+  else {bot.use(
+      variant === "grammy"
+        ? grammySession({ initial, storage: plainKvAdapter<Data>(kv) })
+        : session({ initial, storage: new DenoKvStorage<Data>(kv as KvLike) }),
+    );}
   bot.hears("read", (ctx) => void ctx.session.count);
   bot.hears("write", (ctx) => {
     ctx.session.count++;
@@ -96,6 +97,30 @@ export function makeBot(variant: Variant, kv: Deno.Kv): Bot<Context> {
     if (ctx.session.history.length > 20) ctx.session.history.shift();
   });
   return bot as unknown as Bot<Context>;
+}
+
+/**
+ * The least a strict session with our guarantees can do in KV: one read of
+ * the head, and for a changed value one commit checked against the version
+ * read and against a pending record. No locks, no chunks, no TTL: the floor
+ * our `session()` is measured against.
+ */
+function minimalSession<C extends Context & { session: Data }>(
+  kv: Deno.Kv,
+  initial: () => Data,
+) {
+  return async (ctx: C, next: () => Promise<void>) => {
+    const key = ["sessions", String(ctx.chat!.id)];
+    const entry = await kv.get<Data>(key);
+    ctx.session = entry.value ?? initial();
+    const before = JSON.stringify(ctx.session);
+    await next();
+    if (JSON.stringify(ctx.session) === before) return;
+    const result = await kv.atomic()
+      .check(entry, { key: [...key, "~pending"], versionstamp: null })
+      .set(key, ctx.session).commit();
+    if (!result.ok) throw new Error("conflict");
+  };
 }
 
 let updateId = 0;

@@ -48,6 +48,9 @@ export class PropertySession<S> {
   #read = false;
   #existed = false;
   #baseline: string | undefined = undefined;
+  // Strict sessions fingerprint what was read on first access, not at the
+  // read: most updates never touch the session (see `#takeBaseline`).
+  #unprinted: unknown = undefined;
   // The memory store's own copy of what was read: compared with directly
   // instead of `#baseline` (see `_stored_read.ts`).
   #stored: unknown = undefined;
@@ -165,9 +168,12 @@ export class PropertySession<S> {
     this.#existed = stored !== undefined;
     this.#version = version;
     this.#stored = own;
-    this.#baseline = own !== undefined || value === undefined
-      ? undefined
-      : fingerprint(value);
+    this.#baseline = undefined;
+    this.#unprinted = undefined;
+    if (own === undefined && value !== undefined) {
+      if (this.lazy) this.#baseline = fingerprint(value);
+      else this.#unprinted = value;
+    }
     if (!this.#assigned) this.#value = value;
     return value;
   }
@@ -182,6 +188,13 @@ export class PropertySession<S> {
     // as an unhandled rejection.
     loading.catch(() => {});
     this.#loading = loading;
+  }
+
+  // The fingerprint of the value read, taken before a handler can see it.
+  #takeBaseline(): void {
+    if (this.#unprinted === undefined) return;
+    this.#baseline = fingerprint(this.#unprinted);
+    this.#unprinted = undefined;
   }
 
   #checkKey(operation: "access" | "assign"): string {
@@ -201,6 +214,7 @@ export class PropertySession<S> {
       // A late read of a strict session is harmless: it sees this update's
       // value (read now, without a lock, if it was never read).
       this.#ensureLoaded(key);
+      this.#takeBaseline();
       this.#accessed = true;
       return this.#value;
     }
@@ -222,6 +236,7 @@ export class PropertySession<S> {
       this.lock();
     } else {
       this.#ensureLoaded(key);
+      this.#takeBaseline();
     }
     this.#assigned = true;
     this.#promise = undefined;
@@ -241,6 +256,7 @@ export class PropertySession<S> {
   /** Deletes the session (multi sessions, when `ctx.session` was cleared). */
   clear(): void {
     if (this.key !== undefined) this.#ensureLoaded(this.key);
+    this.#takeBaseline();
     this.#assigned = true;
     this.#value = undefined;
   }
@@ -251,6 +267,8 @@ export class PropertySession<S> {
    * waiting) to do.
    */
   finish(): Promise<void> | undefined {
+    // Only a storage that makes leases can have one to give back.
+    if (this.options.storage.acquireLease === undefined) return this.#finish();
     return this.#hold.lease.after(() => this.#finish());
   }
 

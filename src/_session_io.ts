@@ -32,17 +32,6 @@ export function storageError(
     : new SessionStorageError(key, operation, error);
 }
 
-/** Turns an async rejection into the wrapped storage error. */
-function rejectWith<T>(
-  promise: PromiseLike<T>,
-  key: string,
-  operation: StorageOperation,
-): Promise<T> {
-  return Promise.resolve(promise).catch((error) => {
-    throw storageError(key, operation, error);
-  });
-}
-
 function checkOutcome(key: string, outcome: CompareAndSetResult): void {
   if (!outcome.ok) throw new SessionConflictError(key);
 }
@@ -88,13 +77,18 @@ export function readSession<S>(
     throw storageError(key, "read", error);
   }
   if (isPromiseLike(result)) {
-    return rejectWith(result, key, "read").then((value) =>
-      versioned
-        ? apply(
-          (value as VersionedValue<S>).value,
-          (value as VersionedValue<S>).version,
-        )
-        : apply(value as S | undefined, undefined)
+    // One reaction for both outcomes: every promise hop is paid per update.
+    return Promise.resolve(result).then(
+      (value) =>
+        versioned
+          ? apply(
+            (value as VersionedValue<S>).value,
+            (value as VersionedValue<S>).version,
+          )
+          : apply(value as S | undefined, undefined),
+      (error) => {
+        throw storageError(key, "read", error);
+      },
     );
   }
   return versioned
@@ -131,9 +125,14 @@ export function storeSession<S>(
     throw storageError(key, operation, error);
   }
   if (isPromiseLike(result)) {
-    return rejectWith(result, key, operation).then((outcome) => {
-      if (checked) checkOutcome(key, outcome as CompareAndSetResult);
-    });
+    return Promise.resolve(result).then(
+      (outcome) => {
+        if (checked) checkOutcome(key, outcome as CompareAndSetResult);
+      },
+      (error) => {
+        throw storageError(key, operation, error);
+      },
+    );
   }
   if (checked) checkOutcome(key, result as CompareAndSetResult);
   return undefined;

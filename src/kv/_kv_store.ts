@@ -16,14 +16,19 @@ import type { CommitExtras } from "./commit_extras.ts";
 import type { KvKey, KvLike } from "./kv_like.ts";
 import {
   encodedKeyLength,
+  type Head,
   isLive,
   type SessionKeys,
   sessionKeys,
 } from "./layout.ts";
 import { type DenoKvStorageOptions, resolveOptions } from "./options.ts";
+import { readHeadOnly, writeInline } from "./hot_path.ts";
 import { readSession } from "./reader.ts";
 import { KnownStates, readHead } from "./state.ts";
+import { serialiseValue } from "./codec.ts";
+import { isValueTooLarge } from "./retry.ts";
 import {
+  type Put,
   put,
   refreshIfDue,
   type RefreshPolicy,
@@ -72,10 +77,39 @@ export class KvStore<S> {
   }
 
   /** Reads a session with its version, refreshing its deadline if due. */
-  async readWithVersion(key: string): Promise<VersionedValue<S>> {
-    const keys = this.keys(key);
+  readWithVersion(key: string): Promise<VersionedValue<S>> {
+    let keys: SessionKeys;
+    try {
+      keys = this.keys(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const last = this.write.states.get(key)?.head;
+    if (last?.kind === "chunked" || this.#policy.refreshAfter !== undefined) {
+      return this.#read(key, keys, last);
+    }
+    return readHeadOnly(
+      this.kv,
+      keys,
+      this.write.states,
+      (read) => this.#read(key, keys, read?.head),
+    );
+  }
+
+  // The full read: chunks (guessing the generation from `last`), retries,
+  // and the refresh of a deadline that is due.
+  async #read(
+    key: string,
+    keys: SessionKeys,
+    last: Head | undefined,
+  ): Promise<VersionedValue<S>> {
     const states = this.write.states;
-    const read = await readSession(this.kv, keys, (k) => states.set(key, k));
+    const read = await readSession(
+      this.kv,
+      keys,
+      (k) => states.set(key, k),
+      last?.kind === "chunked" ? last : undefined,
+    );
     if (read.value === undefined) return { value: undefined, version: null };
     // Without a refresh policy the version is the one read.
     if (this.#policy.refreshAfter === undefined) {
@@ -103,9 +137,25 @@ export class KvStore<S> {
     expected: Version | undefined,
     options: WriteOptions | undefined,
   ): Promise<CompareAndSetResult> {
-    const keys = this.keys(key);
+    let keys: SessionKeys;
+    try {
+      keys = this.keys(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const lease = heldLease(options);
-    if (lease === undefined) return put(this.write, { keys, value, expected });
+    if (lease === undefined) {
+      const slow = (error?: unknown) => {
+        const op: Put = { keys, value, expected };
+        // Too large for one entry: the full path goes straight to chunks.
+        if (isValueTooLarge(error)) op.bytes = serialiseValue(key, value);
+        return put(this.write, op);
+      };
+      const hot = value === undefined
+        ? undefined
+        : writeInline(this.write, keys, value, expected, slow);
+      return hot ?? slow();
+    }
     return putWithLease(
       lease,
       (extras) => put(this.write, { keys, value, expected, extras }),

@@ -71,9 +71,7 @@ export function deserialiseValue(key: string, bytes: Uint8Array): unknown {
   return ownViews(value, new Map());
 }
 
-type TypedArrayConstructor = new (length: number) => {
-  set(source: ArrayLike<number> | ArrayLike<bigint>): void;
-};
+type TypedArrayConstructor = new (buffer: ArrayBufferLike) => unknown;
 
 /** `value` with every `ArrayBufferView` in it replaced by a copy. */
 function ownViews(value: unknown, seen: Map<object, unknown>): unknown {
@@ -112,13 +110,8 @@ function ownViews(value: unknown, seen: Map<object, unknown>): unknown {
 
 function copyView(view: ArrayBufferView): ArrayBufferView {
   const start = view.byteOffset;
-  const end = start + view.byteLength;
-  if (view instanceof DataView) {
-    return new DataView(view.buffer.slice(start, end));
-  }
+  const buffer = view.buffer.slice(start, start + view.byteLength);
+  if (view instanceof DataView) return new DataView(buffer);
   const Typed = view.constructor as TypedArrayConstructor;
-  const length = (view as unknown as { length: number }).length;
-  const copy = new Typed(length);
-  copy.set(view as unknown as ArrayLike<number>);
-  return copy as unknown as ArrayBufferView;
+  return new Typed(buffer) as unknown as ArrayBufferView;
 }

@@ -141,8 +141,8 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * kv.close();
    * ```
    */
-  async readWithVersion(key: string): Promise<VersionedValue<S>> {
-    return await this.#store.readWithVersion(key);
+  readWithVersion(key: string): Promise<VersionedValue<S>> {
+    return this.#store.readWithVersion(key);
   }
 
   /**
@@ -203,14 +203,18 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * kv.close();
    * ```
    */
-  async compareAndSet(
+  compareAndSet(
     key: string,
     expected: Version,
     value: S | undefined,
     options?: WriteOptions,
   ): Promise<CompareAndSetResult> {
-    if (value !== undefined) checkStorable(key, value);
-    return await this.#store.put(key, value, expected, options);
+    try {
+      if (value !== undefined) checkStorable(key, value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#store.put(key, value, expected, options);
   }
 
   /**

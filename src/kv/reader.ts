@@ -79,14 +79,26 @@ const MAX_READ_ATTEMPTS = 16;
  * Reads a session: the head alone, and the chunks if it refers to any. If a
  * chunk vanished because a writer replaced the value, reads again; if the
  * head did not change, the stored data is damaged. `seen` gets every state
- * read.
+ * read. With `guess`, the chunked head this store last saw, the chunks of
+ * that generation are read together with the head: one round trip instead
+ * of two while the guess holds (a generation's chunks never change).
  */
 export async function readSession(
   kv: KvLike,
   keys: SessionKeys,
   seen: (known: Known) => void,
+  guess?: ChunkedHead,
 ): Promise<ReadSession> {
-  let known = await readHead(kv, keys);
+  let known: Known;
+  if (guess === undefined) known = await readHead(kv, keys);
+  else {
+    const guessed = await readGuessed(kv, keys, guess);
+    if ("value" in guessed) {
+      seen(guessed.known);
+      return guessed;
+    }
+    known = guessed.known;
+  }
   for (let attempt = 1;; attempt++) {
     seen(known);
     const { head } = known;
@@ -110,6 +122,41 @@ export async function readSession(
     }
     known = again;
   }
+}
+
+/**
+ * Reads the head and the chunks of generation `guess` at once (the head with
+ * the first chunks in one snapshot). The session, if the head still refers
+ * to that generation, it is live and every chunk was there; else the state
+ * of the head alone.
+ */
+async function readGuessed(
+  kv: KvLike,
+  keys: SessionKeys,
+  guess: ChunkedHead,
+): Promise<ReadSession | { known: Known }> {
+  const batches: KvKey[][] = [[keys.head]];
+  for (let i = 0; i < guess.count; i++) {
+    let batch = batches[batches.length - 1]!;
+    if (batch.length === GET_MANY_KEYS) batches.push(batch = []);
+    batch.push(keys.chunk(guess.gen, i));
+  }
+  const read = await Promise.all(
+    batches.map((batch) => retryLocked(() => kv.getMany(batch))),
+  );
+  const [entry, ...chunks] = read.flat();
+  const vs = entry?.versionstamp ?? null;
+  const head = decodeHead(entry?.value, vs !== null);
+  const known: Known = { vs, head, pending: undefined, pendingVs: null };
+  if (
+    head.kind !== "chunked" || head.gen !== guess.gen ||
+    head.count !== guess.count || !isLive(head, Date.now())
+  ) {
+    return { known };
+  }
+  const bytes = joinChunks(chunks.map((e) => e.value), head.bytes);
+  if (bytes === undefined) return { known };
+  return { known, value: deserialiseValue(keys.name, bytes), bytes };
 }
 
 /** What `DenoKvStorage.readInfo` tells about a stored session. */

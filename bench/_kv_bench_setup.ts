@@ -10,7 +10,7 @@ export interface Data {
   history: string[];
 }
 
-export type Variant = "grammy" | "strict" | "lazy" | "minimal";
+export type Variant = "grammy" | "strict" | "lazy" | "minimal" | "minimal-lazy";
 
 /** Counts KV calls: reads (get/getMany/list) and writes (set/delete/commit). */
 export interface Counts {
@@ -67,11 +67,16 @@ const botInfo = {
 /** A bot of the given variant over `kv`. */
 export function makeBot(variant: Variant, kv: Deno.Kv): Bot<Context> {
   const initial = (): Data => ({ count: 0, history: [] });
-  if (variant === "lazy") {
+  if (variant === "lazy" || variant === "minimal-lazy") {
     type C = Context & { session: Promise<Data> };
     const bot = new Bot<C>("dummy", { botInfo });
     bot.use(
-      lazySession({ initial, storage: new DenoKvStorage<Data>(kv as KvLike) }),
+      variant === "lazy"
+        ? lazySession({
+          initial,
+          storage: new DenoKvStorage<Data>(kv as KvLike),
+        })
+        : minimalLazySession(kv, initial),
     );
     bot.hears("read", async (ctx) => void (await ctx.session).count);
     bot.hears("write", async (ctx) => {
@@ -119,6 +124,32 @@ function minimalSession<C extends Context & { session: Data }>(
     const result = await kv.atomic()
       .check(entry, { key: [...key, "~pending"], versionstamp: null })
       .set(key, ctx.session).commit();
+    if (!result.ok) throw new Error("conflict");
+  };
+}
+
+/** The same floor for a lazy session: the read happens on first access. */
+function minimalLazySession<C extends Context & { session: Promise<Data> }>(
+  kv: Deno.Kv,
+  initial: () => Data,
+) {
+  return async (ctx: C, next: () => Promise<void>) => {
+    const key = ["sessions", String(ctx.chat!.id)];
+    let read: Promise<[Deno.KvEntryMaybe<Data>, Data, string]> | undefined;
+    Object.defineProperty(ctx, "session", {
+      get: () =>
+        (read ??= kv.get<Data>(key).then((entry) => {
+          const value = entry.value ?? initial();
+          return [entry, value, JSON.stringify(value)];
+        })).then(([, value]) => value),
+    });
+    await next();
+    if (read === undefined) return;
+    const [entry, value, before] = await read;
+    if (JSON.stringify(value) === before) return;
+    const result = await kv.atomic()
+      .check(entry, { key: [...key, "~pending"], versionstamp: null })
+      .set(key, value).commit();
     if (!result.ok) throw new Error("conflict");
   };
 }

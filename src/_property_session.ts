@@ -182,8 +182,17 @@ export class PropertySession<S> {
   #startLoading(key: string): void {
     if (this.#loading !== undefined) return;
     const locked = this.lock();
-    const loading = (locked === undefined ? Promise.resolve() : locked)
-      .then(() => this.#readStored(key));
+    let loading: Promise<unknown>;
+    if (locked !== undefined) {
+      loading = locked.then(() => this.#readStored(key));
+    } else {
+      // Nothing to wait for: the read starts now, not a microtask later.
+      try {
+        loading = Promise.resolve(this.#readStored(key));
+      } catch (error) {
+        loading = Promise.reject(error);
+      }
+    }
     // A failed read is reported by `finish()` or to whoever awaits it; never
     // as an unhandled rejection.
     loading.catch(() => {});

@@ -126,7 +126,9 @@ function checkObject(value: object, seen: Seen, depth: number): void {
 }
 
 // Own enumerable properties: for arrays, the elements that exist (holes
-// cost nothing) and any named properties.
+// cost nothing) and any named properties. The path segment of a part is
+// only made for a part that is refused: a check that passes builds no
+// strings.
 function checkProperties(
   value: Record<string, unknown>,
   kind: number,
@@ -136,8 +138,20 @@ function checkProperties(
   const keys = Object.keys(value);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    const index = kind === ARRAY ? arrayIndex(key) : -1;
-    within(value[key], seen, depth, pathSegment(index < 0 ? key : index));
+    const inner = value[key];
+    try {
+      if (typeof inner === "object") {
+        if (inner !== null) checkObject(inner, seen, depth);
+      } else if (typeof inner === "function" || typeof inner === "symbol") {
+        throw new Unstorable(primitiveRefusal(inner)!);
+      }
+    } catch (error) {
+      if (error instanceof Unstorable) {
+        const index = kind === ARRAY ? arrayIndex(key) : -1;
+        error.segments.push(pathSegment(index < 0 ? key : index));
+      }
+      throw error;
+    }
   }
 }
 

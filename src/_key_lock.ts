@@ -150,7 +150,8 @@ export class KeyLock {
 
   /** Whether someone holds the lock `id`. */
   isHeld(id: string): boolean {
-    return this.#held.has(id);
+    // No lock held (a bot between updates): no need to hash `id`.
+    return this.#held.size !== 0 && this.#held.has(id);
   }
 
   /**

@@ -101,14 +101,16 @@ function check(value: unknown, seen: Seen, depth: number): void {
 }
 
 function checkObject(value: object, seen: Seen, depth: number): void {
-  if (seen.get(value) !== undefined) return;
   if (depth >= MAX_DEPTH) throw new Unstorable(TOO_DEEP);
-  seen.set(value, true);
-  const next = depth + 1;
   const kind = kindOf(value);
   if (kind === PLAIN || kind === ARRAY) {
-    checkProperties(value as Record<string, unknown>, kind, seen, next);
-  } else if (kind === MAP) {
+    checkProperties(value as Record<string, unknown>, kind, seen, depth);
+    return;
+  }
+  if (seen.get(value) !== undefined) return;
+  seen.set(value, true);
+  const next = depth + 1;
+  if (kind === MAP) {
     let index = 0;
     for (const [k, v] of value as Map<unknown, unknown>) {
       within(k, seen, next, mapSegment(true, k, index));
@@ -125,6 +127,14 @@ function checkObject(value: object, seen: Seen, depth: number): void {
   }
 }
 
+/**
+ * Objects and arrays with at most this many properties are remembered only
+ * once one is found to hold another object: one of primitives only cannot
+ * be part of a cycle, and checking it again where it is shared costs no more
+ * than remembering it (large sessions are mostly such records).
+ */
+const SMALL = 32;
+
 // Own enumerable properties: for arrays, the elements that exist (holes
 // cost nothing) and any named properties. The path segment of a part is
 // only made for a part that is refused: a check that passes builds no
@@ -136,12 +146,23 @@ function checkProperties(
   depth: number,
 ): void {
   const keys = Object.keys(value);
+  let remembered = false;
+  if (keys.length > SMALL) {
+    if (seen.get(value) !== undefined) return;
+    seen.set(value, true);
+    remembered = true;
+  }
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const inner = value[key];
+    if (!remembered && typeof inner === "object" && inner !== null) {
+      if (seen.get(value) !== undefined) return; // met before: checked
+      seen.set(value, true);
+      remembered = true;
+    }
     try {
       if (typeof inner === "object") {
-        if (inner !== null) checkObject(inner, seen, depth);
+        if (inner !== null) checkObject(inner, seen, depth + 1);
       } else if (typeof inner === "function" || typeof inner === "symbol") {
         throw new Unstorable(primitiveRefusal(inner)!);
       }

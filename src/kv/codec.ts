@@ -1,6 +1,6 @@
 // The chunked value codec: serialise, split into KV values, join, and
 // deserialise with every typed array copied out into a buffer of its own.
-import { deserialize, serialize } from "node:v8";
+import { DefaultDeserializer, deserialize, serialize } from "node:v8";
 import { SessionValueError } from "../errors.ts";
 import { MAX_VALUE_BYTES } from "./layout.ts";
 
@@ -54,12 +54,22 @@ export function joinChunks(
 /**
  * Deserialises a joined session. V8 gives typed arrays as views into the
  * input (or into a shared pool); each is replaced by an exact copy, so what
- * is read back is what was written.
+ * is read back is what was written. Where the runtime's `node:v8` lets a
+ * deserializer read its typed arrays itself (Deno, Node), each is copied as
+ * it is read; else (or with `walk`) the value is walked afterwards.
  */
-export function deserialiseValue(key: string, bytes: Uint8Array): unknown {
-  let value: unknown;
+export function deserialiseValue(
+  key: string,
+  bytes: Uint8Array,
+  walk = OwnViewsDeserializer === undefined,
+): unknown {
   try {
-    value = deserialize(bytes);
+    if (!walk && OwnViewsDeserializer !== undefined) {
+      const deserializer = new OwnViewsDeserializer(bytes);
+      deserializer.readHeader();
+      return deserializer.readValue();
+    }
+    return ownViews(deserialize(bytes), new Map());
   } catch (error) {
     throw new Error(
       `Session "${key}" is damaged in Deno KV: its chunks do not deserialise (${
@@ -68,8 +78,30 @@ export function deserialiseValue(key: string, bytes: Uint8Array): unknown {
       { cause: error },
     );
   }
-  return ownViews(value, new Map());
 }
+
+/** A deserializer whose typed arrays and DataViews own their buffers. */
+const OwnViewsDeserializer = (() => {
+  const Base = DefaultDeserializer as unknown as
+    | (new (buffer: Uint8Array) => {
+      readHeader(): boolean;
+      readValue(): unknown;
+      _readHostObject(): unknown;
+    })
+    | undefined;
+  if (
+    typeof Base !== "function" ||
+    typeof Base.prototype?._readHostObject !== "function"
+  ) {
+    return undefined;
+  }
+  return class extends Base {
+    override _readHostObject(): unknown {
+      const view = super._readHostObject();
+      return ArrayBuffer.isView(view) ? copyView(view) : view;
+    }
+  };
+})();
 
 type TypedArrayConstructor = new (buffer: ArrayBufferLike) => unknown;
 

@@ -73,6 +73,7 @@ const NODE_SHIMS = `
 declare module "node:v8" {
   export function serialize(value: unknown): Uint8Array;
   export function deserialize(data: ArrayBufferView): any;
+  export const DefaultDeserializer: unknown;
 }
 `;
 

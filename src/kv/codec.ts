@@ -1,6 +1,6 @@
 // The chunked value codec: serialise, split into KV values, join, and
 // deserialise with every typed array copied out into a buffer of its own.
-import { DefaultDeserializer, deserialize, serialize } from "node:v8";
+import * as v8 from "node:v8";
 import { SessionValueError } from "../errors.ts";
 import { MAX_VALUE_BYTES } from "./layout.ts";
 
@@ -11,7 +11,7 @@ function describe(error: unknown): string {
 /** Serialises a session value with V8, or throws a `SessionValueError`. */
 export function serialiseValue(key: string, value: unknown): Uint8Array {
   try {
-    const bytes = serialize(value);
+    const bytes = v8.serialize(value);
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   } catch (error) {
     throw new SessionValueError(
@@ -69,7 +69,7 @@ export function deserialiseValue(
       deserializer.readHeader();
       return deserializer.readValue();
     }
-    return ownViews(deserialize(bytes), new Map());
+    return ownViews(v8.deserialize(bytes), new Map());
   } catch (error) {
     throw new Error(
       `Session "${key}" is damaged in Deno KV: its chunks do not deserialise (${
@@ -82,13 +82,16 @@ export function deserialiseValue(
 
 /** A deserializer whose typed arrays and DataViews own their buffers. */
 const OwnViewsDeserializer = (() => {
-  const Base = DefaultDeserializer as unknown as
-    | (new (buffer: Uint8Array) => {
-      readHeader(): boolean;
-      readValue(): unknown;
-      _readHostObject(): unknown;
-    })
-    | undefined;
+  // Read from the namespace: a runtime whose node:v8 lacks it (Bun) still
+  // loads this module.
+  const Base = (v8 as { DefaultDeserializer?: unknown })
+    .DefaultDeserializer as
+      | (new (buffer: Uint8Array) => {
+        readHeader(): boolean;
+        readValue(): unknown;
+        _readHostObject(): unknown;
+      })
+      | undefined;
   if (
     typeof Base !== "function" ||
     typeof Base.prototype?._readHostObject !== "function"

@@ -1,6 +1,7 @@
 // Shared setup of the KV benchmarks: a bot per variant, a realistic mix of
 // updates, and a KV handle that counts the calls made through it.
 import { Bot, type Context, session as grammySession } from "grammy";
+import { sequentialize } from "@grammyjs/runner";
 import { lazySession, session, type StorageAdapter } from "../mod.ts";
 import { DenoKvStorage, type KvLike } from "../kv.ts";
 
@@ -10,7 +11,13 @@ export interface Data {
   history: string[];
 }
 
-export type Variant = "grammy" | "strict" | "lazy" | "minimal" | "minimal-lazy";
+export type Variant =
+  | "grammy"
+  | "grammy+seq"
+  | "strict"
+  | "lazy"
+  | "minimal"
+  | "minimal-lazy";
 
 /** Counts KV calls: reads (get/getMany/list) and writes (set/delete/commit). */
 export interface Counts {
@@ -89,12 +96,18 @@ export function makeBot(variant: Variant, kv: Deno.Kv): Bot<Context> {
   }
   type C = Context & { session: Data };
   const bot = new Bot<C>("dummy", { botInfo });
+  // grammY runner's per-chat queue: what a grammY bot needs to lose nothing.
+  if (variant === "grammy+seq") {
+    bot.use(sequentialize((ctx: C) => ctx.chat?.id.toString()));
+  }
   if (variant === "minimal") bot.use(minimalSession(kv, initial));
-  else {bot.use(
-      variant === "grammy"
-        ? grammySession({ initial, storage: plainKvAdapter<Data>(kv) })
-        : session({ initial, storage: new DenoKvStorage<Data>(kv as KvLike) }),
-    );}
+  else if (variant === "grammy" || variant === "grammy+seq") {
+    bot.use(grammySession({ initial, storage: plainKvAdapter<Data>(kv) }));
+  } else {
+    bot.use(
+      session({ initial, storage: new DenoKvStorage<Data>(kv as KvLike) }),
+    );
+  }
   bot.hears("read", (ctx) => void ctx.session.count);
   bot.hears("write", (ctx) => {
     ctx.session.count++;

@@ -5,7 +5,9 @@
 // it is a local `:memory:` KV where every chat already has a session (a
 // warm-up without latency). Runs the updates one at a time and 32 in
 // flight, interleaving the variants, and reports updates per second
-// (median of the rounds) and how many increments were lost.
+// (median of the rounds) and how many increments were lost. Two baselines:
+// grammY's session() alone, and with grammY runner's sequentialize() in
+// front (per-chat queues, which a grammY bot needs to lose nothing).
 import type { Context } from "grammy";
 import type { Bot } from "grammy";
 import {
@@ -19,7 +21,7 @@ import {
 
 const rounds = Number(Deno.args[0] ?? 3);
 const latency = { readMs: 5, commitMs: 25 };
-const variants: Variant[] = ["grammy", "strict", "lazy"];
+const variants: Variant[] = ["grammy", "grammy+seq", "strict", "lazy"];
 const modes = [["sequential", 1, 200], ["32 in flight", 32, 1000]] as const;
 
 async function run(
@@ -77,15 +79,15 @@ for (const [mode, inFlight, count] of modes) {
     }
   }
   const base = median(rates.get("grammy")!);
+  const queued = median(rates.get("grammy+seq")!);
   for (const variant of variants) {
     const rate = median(rates.get(variant)!);
     console.log(
-      `${mode.padEnd(12)} ${variant.padEnd(6)} ${
+      `${mode.padEnd(12)} ${variant.padEnd(10)} ${
         rate.toFixed(0).padStart(5)
-      } updates/s  ` +
-        `${(rate / base).toFixed(2)}x grammY  lost increments ${
-          lost.get(variant)
-        }`,
+      } updates/s  ${(rate / base).toFixed(2)}x grammY  ${
+        (rate / queued).toFixed(2)
+      }x grammY+sequentialize  lost increments ${lost.get(variant)}`,
     );
   }
 }

@@ -5,7 +5,7 @@
 // delete, or do nothing.
 //
 // WHERE WRITES ARE DECIDED: `finish()` in this file. A value is written only
-// if it differs from what was read (compared by fingerprint), deleted only if
+// if it differs from what was read (`_read_baseline.ts`), deleted only if
 // something was stored, and written with compare-and-set when the storage
 // supports it. The storage calls themselves (and how their failures are
 // wrapped) are in `_session_io.ts`.
@@ -13,8 +13,7 @@
 import { SessionLateAccessError, SessionLockTimeoutError } from "./errors.ts";
 import type { Version } from "./storage_adapter.ts";
 import { deepClone } from "./_clone.ts";
-import { fingerprint } from "./_fingerprint.ts";
-import { sameAsStored } from "./_same_value.ts";
+import { ReadBaseline } from "./_read_baseline.ts";
 import { KeyHold } from "./_session_hold.ts";
 import type { ResolvedOptions } from "./_options.ts";
 import { isPromiseLike } from "./_util.ts";
@@ -47,13 +46,8 @@ export class PropertySession<S> {
   #blind = false;
   #read = false;
   #existed = false;
-  #baseline: string | undefined = undefined;
-  // Strict sessions fingerprint what was read on first access, not at the
-  // read: most updates never touch the session (see `#takeBaseline`).
-  #unprinted: unknown = undefined;
-  // The memory store's own copy of what was read: compared with directly
-  // instead of `#baseline` (see `_stored_read.ts`).
-  #stored: unknown = undefined;
+  // What was read, for the comparison at the end (`_read_baseline.ts`).
+  readonly #baseline = new ReadBaseline();
   #version: Version | undefined = undefined;
   // Strict sessions on a store that answers at once read on first access.
   #deferred = false;
@@ -167,13 +161,8 @@ export class PropertySession<S> {
     this.#read = true;
     this.#existed = stored !== undefined;
     this.#version = version;
-    this.#stored = own;
-    this.#baseline = undefined;
-    this.#unprinted = undefined;
-    if (own === undefined && value !== undefined) {
-      if (this.lazy) this.#baseline = fingerprint(value);
-      else this.#unprinted = value;
-    }
+    // Strict sessions take their copy on first access.
+    this.#baseline.record(value, own, !this.lazy);
     if (!this.#assigned) this.#value = value;
     return value;
   }
@@ -199,13 +188,6 @@ export class PropertySession<S> {
     this.#loading = loading;
   }
 
-  // The fingerprint of the value read, taken before a handler can see it.
-  #takeBaseline(): void {
-    if (this.#unprinted === undefined) return;
-    this.#baseline = fingerprint(this.#unprinted);
-    this.#unprinted = undefined;
-  }
-
   #checkKey(operation: "access" | "assign"): string {
     const { key } = this;
     if (key === undefined) {
@@ -223,7 +205,7 @@ export class PropertySession<S> {
       // A late read of a strict session is harmless: it sees this update's
       // value (read now, without a lock, if it was never read).
       this.#ensureLoaded(key);
-      this.#takeBaseline();
+      this.#baseline.take();
       this.#accessed = true;
       return this.#value;
     }
@@ -245,7 +227,7 @@ export class PropertySession<S> {
       this.lock();
     } else {
       this.#ensureLoaded(key);
-      this.#takeBaseline();
+      this.#baseline.take();
     }
     this.#assigned = true;
     this.#promise = undefined;
@@ -265,7 +247,7 @@ export class PropertySession<S> {
   /** Deletes the session (multi sessions, when `ctx.session` was cleared). */
   clear(): void {
     if (this.key !== undefined) this.#ensureLoaded(this.key);
-    this.#takeBaseline();
+    this.#baseline.take();
     this.#assigned = true;
     this.#value = undefined;
   }
@@ -313,12 +295,7 @@ export class PropertySession<S> {
       if (based && !this.#existed) return undefined;
       return this.#store(key, undefined);
     }
-    if (based && this.#stored !== undefined) {
-      if (sameAsStored(value, this.#stored)) return undefined;
-    } else if (based) {
-      const print = fingerprint(value);
-      if (print !== undefined && print === this.#baseline) return undefined;
-    }
+    if (based && this.#baseline.same(value)) return undefined;
     return this.#store(key, value as S);
   }
 

@@ -70,7 +70,7 @@ export async function readFull(kv: KvLike, keys: SessionKeys): Promise<Known> {
   };
 }
 
-/** How many states a store remembers (least recently used go first). */
+/** How many states a store remembers. */
 const CACHE_SIZE = 1024;
 
 /**
@@ -86,16 +86,26 @@ export class KnownStates {
     return this.#states.get(key);
   }
 
-  /** Remembers `known` as the state of `key`. */
+  /**
+   * Remembers `known` as the state of `key`. Past `CACHE_SIZE` keys the one
+   * remembered first goes (a key that is only updated keeps its place: a
+   * forgotten state costs one read, never an outcome).
+   */
   set(key: string, known: Known): void {
-    const kept = known.head.kind === "inline"
-      ? { ...known, head: { ...known.head, value: undefined } }
-      : known;
-    this.#states.delete(key);
-    this.#states.set(key, kept);
-    if (this.#states.size > CACHE_SIZE) {
-      const oldest = this.#states.keys().next();
-      if (!oldest.done) this.#states.delete(oldest.value);
+    const { head } = known;
+    const kept: Known = head.kind !== "inline" || head.value === undefined
+      ? known
+      : {
+        vs: known.vs,
+        head: { kind: "inline", value: undefined, expires: head.expires },
+        pending: known.pending,
+        pendingVs: known.pendingVs,
+      };
+    const states = this.#states;
+    if (states.size >= CACHE_SIZE && !states.has(key)) {
+      const oldest = states.keys().next();
+      if (!oldest.done) states.delete(oldest.value);
     }
+    states.set(key, kept);
   }
 }

@@ -163,3 +163,15 @@ export async function settlesWithin<T>(
 export async function io(): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
 }
+
+/** Runs `fn` with a fresh `:memory:` KV, closed afterwards. */
+export async function withKv(
+  fn: (kv: Deno.Kv) => Promise<void>,
+): Promise<void> {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await fn(kv);
+  } finally {
+    kv.close();
+  }
+}

@@ -4,15 +4,7 @@ import { serialize } from "node:v8";
 import { DenoKvStorage, SessionValueError } from "../kv.ts";
 import { writeWithExtras } from "../src/kv/commit_extras.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "./deps.ts";
-
-async function withKv(fn: (kv: Deno.Kv) => Promise<void>): Promise<void> {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    await fn(kv);
-  } finally {
-    kv.close();
-  }
-}
+import { withKv } from "./_helpers.ts";
 
 Deno.test("new DenoKvStorage(x) checks x", async (t) => {
   await t.step("a promise: did you forget await?", () => {

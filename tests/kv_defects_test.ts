@@ -4,18 +4,9 @@ import type { Bot, Context } from "grammy";
 import { lazySession, type LazySessionFlavor } from "../mod.ts";
 import { DenoKvStorage, type KvLike } from "../kv.ts";
 import { assert, assertEquals, assertRejects, fakeTime } from "./deps.ts";
-import { createBot, message } from "./_helpers.ts";
+import { createBot, message, withKv } from "./_helpers.ts";
 
 const MiB = 1024 * 1024;
-
-async function withKv(fn: (kv: Deno.Kv) => Promise<void>): Promise<void> {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    await fn(kv);
-  } finally {
-    kv.close();
-  }
-}
 
 /**
  * A KV handle whose next successful commit, once `arm`ed, runs `interfere`

@@ -3,16 +3,8 @@
 // changed the session behind it, and by the KV calls it makes.
 import { DenoKvStorage, type KvLike } from "../kv.ts";
 import { assert, assertEquals, assertRejects } from "./deps.ts";
+import { withKv } from "./_helpers.ts";
 import { SessionValueError } from "../mod.ts";
-
-async function withKv(fn: (kv: Deno.Kv) => Promise<void>): Promise<void> {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    await fn(kv);
-  } finally {
-    kv.close();
-  }
-}
 
 interface Calls {
   getMany: KvLike["getMany"] extends (keys: infer K) => unknown ? K[] : never;

@@ -12,7 +12,7 @@ import {
 } from "../mod.ts";
 import { DenoKvStorage, SessionLeaseLostError } from "../kv.ts";
 import { assert, assertEquals } from "./deps.ts";
-import { message, settlesWithin } from "./_helpers.ts";
+import { message, settlesWithin, withKv } from "./_helpers.ts";
 
 const botInfo = {
   id: 1,
@@ -46,15 +46,6 @@ function counting(kv: Deno.Kv): Deno.Kv & { commits: number } {
       return typeof value === "function" ? value.bind(target) : value;
     },
   }) as Deno.Kv & { commits: number };
-}
-
-async function withKv(body: (kv: Deno.Kv) => Promise<void>): Promise<void> {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    await body(kv);
-  } finally {
-    kv.close();
-  }
 }
 
 Deno.test("session middleware with a lease", async (t) => {

@@ -5,6 +5,18 @@ import { lazySession, type LazySessionFlavor } from "../mod.ts";
 import { DenoKvStorage, type KvLike } from "../kv.ts";
 import { assert, assertEquals, assertRejects, fakeTime } from "./deps.ts";
 import { createBot, message, withKv } from "./_helpers.ts";
+import { WRITING_GRACE_MS } from "../src/kv/state.ts";
+
+/** Runs `fn` with `Date.now()` moved `ms` ahead. */
+async function later<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  const realNow = Date.now;
+  Date.now = () => realNow() + ms;
+  try {
+    return await fn();
+  } finally {
+    Date.now = realNow;
+  }
+}
 
 const MiB = 1024 * 1024;
 
@@ -120,14 +132,17 @@ Deno.test("defect 3: a plain write that resolves is stored", async () => {
     const b = new DenoKvStorage<Uint8Array>(kv, { maxBytes: MiB });
     await a.write("k", new Uint8Array(10).fill(1));
     const { version } = await b.readWithVersion("k");
-    // After a's first commit of its chunked write, b reclaims a's chunks
-    // as orphans, then its own write is refused.
-    arm(async () => {
-      const c = new DenoKvStorage<Uint8Array>(kv, { maxBytes: MiB });
-      await assertRejects(() =>
-        c.compareAndSet("k", version, new Uint8Array(2 * MiB))
-      );
-    });
+    // After a's first commit of its chunked write, and once a's generation
+    // looks abandoned (listed longer than WRITING_GRACE_MS ago), c reclaims
+    // a's chunks as orphans, then its own write is refused.
+    arm(() =>
+      later(WRITING_GRACE_MS, async () => {
+        const c = new DenoKvStorage<Uint8Array>(kv, { maxBytes: MiB });
+        await assertRejects(() =>
+          c.compareAndSet("k", version, new Uint8Array(2 * MiB))
+        );
+      })
+    );
     const mine = new Uint8Array(MiB + 5).fill(3);
     await a.write("k", mine);
     const stored = await b.read("k");
@@ -146,7 +161,9 @@ Deno.test("defect 3: a write survives a refresh that reclaims its chunks", async
       await a.write("k", new Uint8Array(10).fill(1));
       clock.tick(day * 0.75); // a refresh on read is due
       arm(async () => {
-        // Another store only reads: its refresh reclaims a's chunks.
+        // Another store only reads: its refresh reclaims a's chunks, once
+        // they look abandoned.
+        clock.tick(WRITING_GRACE_MS);
         const c = new DenoKvStorage<Uint8Array>(kv, { timeToLive: day });
         assertEquals((await c.read("k"))?.byteLength, 10);
       });
@@ -157,6 +174,44 @@ Deno.test("defect 3: a write survives a refresh that reclaims its chunks", async
     });
   } finally {
     clock.uninstall();
+  }
+});
+
+Deno.test("a generation being written is left alone by other writers", async (t) => {
+  for (
+    const [name, after, kept] of [
+      ["while it may still be written", 0, true],
+      ["until it looks abandoned", WRITING_GRACE_MS, false],
+    ] as const
+  ) {
+    await t.step(name, async () => {
+      await withKv(async (kv) => {
+        const { kv: paused, arm } = pausing(kv);
+        const a = new DenoKvStorage<Uint8Array>(paused);
+        await a.write("k", new Uint8Array(10).fill(1));
+        let chunksAfterC = 0;
+        // After a's first commit (its generation listed, 12 chunks written),
+        // another instance writes a small value to the key.
+        arm(() =>
+          later(after, async () => {
+            await new DenoKvStorage<Uint8Array>(kv).write(
+              "k",
+              new Uint8Array([7]),
+            );
+            chunksAfterC = await entryCount(kv) - 2; // minus head and record
+          })
+        );
+        const mine = new Uint8Array(MiB + 5).fill(3);
+        await a.write("k", mine); // goes through either way
+        assertEquals(chunksAfterC > 0, kept);
+        assertEquals((await a.read("k"))?.byteLength, mine.byteLength);
+        // Nothing is left over: the head and a's 17 chunks.
+        assertEquals(
+          await entryCount(kv),
+          1 + Math.ceil((MiB + 5 + 20) / 65_536),
+        );
+      });
+    });
   }
 });
 

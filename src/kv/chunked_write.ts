@@ -29,8 +29,9 @@ import {
   recordCost,
   sameGuard,
 } from "./planner.ts";
+import { backoff } from "./retry.ts";
 import {
-  hasPending,
+  hasReclaimable,
   type Known,
   logicalVersion,
   type PendingGenerations,
@@ -108,7 +109,7 @@ export async function writeChunked(write: ChunkedWrite): Promise<Outcome> {
       plan = new CommitPlan();
       guard(plan, keys, current);
       if (!registered) {
-        pending = { ...record, [gen]: { n: count } };
+        pending = { ...record, [gen]: { n: count, t: Date.now() } };
         plan.set(keys.pending, pending, keys.pendingBytes, cost);
       }
       upTo = addChunks(plan, next);
@@ -126,8 +127,9 @@ export async function writeChunked(write: ChunkedWrite): Promise<Outcome> {
       next = upTo;
       continue;
     }
-    // A check failed: find out what changed.
-    failures++;
+    // A check failed: find out what changed, after a random wait (see
+    // `put` in writer.ts).
+    await backoff(failures++);
     const fresh = await readFull(kv, keys);
     const mine = fresh.pending?.[gen];
     if (registered && (mine === undefined || mine.del !== undefined)) {
@@ -142,7 +144,9 @@ export async function writeChunked(write: ChunkedWrite): Promise<Outcome> {
       if (registered) await reclaim(kv, keys, fresh, (g) => g === gen);
       return { ok: false };
     }
-    if (!registered && hasPending(fresh.pending)) return { retry: fresh };
+    if (!registered && hasReclaimable(fresh.pending, Date.now())) {
+      return { retry: fresh };
+    }
     current = fresh;
   }
   throw new SessionStorageError(

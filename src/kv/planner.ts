@@ -8,6 +8,7 @@ import { retryLocked } from "./retry.ts";
 import {
   hasPending,
   type Known,
+  type PendingGeneration,
   type PendingGenerations,
   readFull,
 } from "./state.ts";
@@ -136,12 +137,14 @@ export async function reclaim(
   kv: KvLike,
   keys: SessionKeys,
   known: Known,
-  select: (gen: string) => boolean,
+  select: (gen: string, info: PendingGeneration) => boolean,
 ): Promise<Known> {
   let current = known;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const record = current.pending ?? {};
-    const targets = Object.entries(record).filter(([gen]) => select(gen));
+    const targets = Object.entries(record).filter(([gen, info]) =>
+      select(gen, info)
+    );
     if (targets.length === 0) return current;
     const plan = new CommitPlan();
     plan.check(keys.pending, current.pendingVs, keys.pendingBytes);

@@ -10,6 +10,37 @@ export interface PendingGeneration {
   n: number;
   /** Set once the generation is doomed: deletion continues at this index. */
   del?: number;
+  /**
+   * When a writer listed the generation (ms since the epoch). Records of
+   * 0.1.0 and of the first 0.2.0 builds have none.
+   */
+  t?: number;
+}
+
+/**
+ * How long a generation that is being written is left alone by other
+ * writers. Before, a writer reclaimed every listed generation before it
+ * wrote; writers on one key then kept deleting each other's work in
+ * progress, and with three of them one gave up ("kept changing") within
+ * seconds. A generation listed longer ago than this belongs to a writer that
+ * died; a writer that is merely slow finds its generation gone and starts
+ * over, as before.
+ */
+export const WRITING_GRACE_MS = 10_000;
+
+/** Whether a listed generation may be reclaimed at `now`. */
+export function isReclaimable(info: PendingGeneration, now: number): boolean {
+  return info.del !== undefined || info.t === undefined ||
+    now - info.t >= WRITING_GRACE_MS;
+}
+
+/** Whether the pending record lists a generation to reclaim at `now`. */
+export function hasReclaimable(
+  pending: PendingGenerations | undefined,
+  now: number,
+): boolean {
+  for (const gen in pending) if (isReclaimable(pending[gen]!, now)) return true;
+  return false;
 }
 
 /** The pending record: generations whose chunks no head refers to. */

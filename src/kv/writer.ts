@@ -30,6 +30,8 @@ import {
 } from "./retry.ts";
 import {
   hasPending,
+  hasReclaimable,
+  isReclaimable,
   type Known,
   type KnownStates,
   logicalVersion,
@@ -86,9 +88,16 @@ export async function put(
       continue;
     }
     if (!unchanged) return { ok: false };
-    if (hasPending(known.pending)) {
-      // Chunks that no head refers to: reclaim them first.
-      known = await reclaim(kv, keys, known, () => true);
+    const now = Date.now();
+    if (hasReclaimable(known.pending, now)) {
+      // Chunks that no head refers to and no writer is still writing:
+      // reclaim them first.
+      known = await reclaim(
+        kv,
+        keys,
+        known,
+        (_, info) => isReclaimable(info, now),
+      );
       continue;
     }
     if (nothingToDelete) return { ok: true, version: null };
@@ -103,7 +112,9 @@ export async function put(
       }
       return { ok: true, version: outcome.known.vs };
     }
-    if ("restart" in outcome) await backoff(attempt);
+    // Another writer got in between: wait a random while before the next
+    // try, so that two writers on one key cannot keep undoing each other.
+    await backoff(attempt);
     known = "retry" in outcome ? outcome.retry : outcome.restart;
     verified = true;
   }
@@ -193,7 +204,14 @@ async function commitHead(
     );
   } else plan.delete(keys.head, keys.headBytes);
   plan.extend(op.extras);
-  const pending = finishSwitch(plan, keys, known, {}, known.head);
+  // Generations other writers are still writing stay listed.
+  const pending = finishSwitch(
+    plan,
+    keys,
+    known,
+    { ...known.pending },
+    known.head,
+  );
   const result = await commitPlan(ctx.kv, plan);
   if (result.ok) {
     const vs = head.kind === "none" ? null : result.versionstamp;

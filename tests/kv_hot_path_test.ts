@@ -123,6 +123,25 @@ Deno.test("the hot path", async (t) => {
   );
 });
 
+Deno.test("a closed handle: every call rejects, none throws", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const storage = new DenoKvStorage<number>(kv);
+  await storage.write("k", 1);
+  const { version } = await storage.readWithVersion("k");
+  kv.close();
+  // Each call returns a promise (a synchronous throw would escape `.catch`).
+  const calls = [
+    () => storage.readWithVersion("k"),
+    () => storage.compareAndSet("k", version, 2),
+    () => storage.write("k", 3),
+  ];
+  for (const call of calls) {
+    const result = call();
+    assert(result instanceof Promise);
+    await assertRejects(() => result);
+  }
+});
+
 Deno.test("a chunked read guesses the generation it last saw", async (t) => {
   await t.step("one round trip while the guess holds", async () => {
     await withKv(async (kv) => {

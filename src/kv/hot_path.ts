@@ -39,7 +39,13 @@ export function readHeadOnly<S>(
   states: KnownStates,
   slow: (read: Known | undefined) => Promise<VersionedValue<S>>,
 ): Promise<VersionedValue<S>> {
-  return kv.getMany([keys.head]).then((entries) => {
+  let read;
+  try {
+    read = kv.getMany([keys.head]);
+  } catch {
+    return slow(undefined); // it reports the error as a rejection
+  }
+  return read.then((entries) => {
     const entry = entries[0];
     const vs = entry?.versionstamp ?? null;
     const known: Known = {

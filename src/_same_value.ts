@@ -7,8 +7,8 @@
 // (`_fingerprint.ts`): equal if and only if both values have a fingerprint
 // and the two are the same. The walk stops at the first difference and
 // allocates nothing but the key lists; what it does not handle itself
-// (anything but primitives, plain objects and dense arrays) is settled by
-// the fingerprints of both values.
+// (anything but primitives, plain objects, dense arrays and dates) is
+// settled by the fingerprints of both values.
 
 import { fingerprint } from "./_fingerprint.ts";
 import { type Seen, SeenPool } from "./_seen.ts";
@@ -20,6 +20,8 @@ const UNSURE: unique symbol = Symbol("unsure");
 const getPrototypeOf = Object.getPrototypeOf;
 const objectPrototype = Object.prototype;
 const arrayPrototype = Array.prototype;
+const datePrototype = Date.prototype;
+const getTime = Date.prototype.getTime;
 const isArray = Array.isArray;
 const keysOf = Object.keys;
 
@@ -92,6 +94,10 @@ function same(a: unknown, b: unknown, left: Seen, right: Seen): boolean {
     isArray(b)
   ) {
     return sameArray(a, b, left, right);
+  }
+  // A date's fingerprint is its time alone (`_fingerprint.ts`).
+  if (protoA === datePrototype && protoB === datePrototype) {
+    return Object.is(getTime.call(a), getTime.call(b));
   }
   throw UNSURE;
 }

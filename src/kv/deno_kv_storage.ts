@@ -43,8 +43,9 @@ export type { KvSessionInfo } from "./reader.ts";
  * - Larger sessions (up to `maxBytes`, 8 MiB by default) are serialised with
  *   V8 and split into chunks under the head key. Replacing one is atomic:
  *   readers see the whole old value or the whole new one, even if the writer
- *   is killed half-way; chunks of replaced values, and of writers that died,
- *   are deleted by the next write of the key at the latest.
+ *   is killed half-way; chunks of replaced values are deleted by the next
+ *   write of the key at the latest, those of a writer that died by the first
+ *   write at least 10 s after it started.
  * - With `timeToLive`, every entry gets KV's `expireIn` and the deadline is
  *   also checked on every read, as KV deletes expired entries late.
  * - Every outcome is decided by KV: each commit checks the versions it was

@@ -16,18 +16,15 @@ import type {
   VersionedValue,
 } from "../storage_adapter.ts";
 import type { KvLike } from "./kv_like.ts";
-import {
-  decodeHead,
-  encodeInline,
-  isLive,
-  type SessionKeys,
-} from "./layout.ts";
+import { encodeInline, isLive, type SessionKeys } from "./layout.ts";
 import {
   hasPending,
   type Known,
+  knownOfHead,
   type KnownStates,
   logicalVersion,
 } from "./state.ts";
+import type { WriteContext } from "./writer.ts";
 
 /**
  * Reads the head of `keys` and, if it holds the value itself, answers;
@@ -46,28 +43,14 @@ export function readHeadOnly<S>(
     return slow(undefined); // it reports the error as a rejection
   }
   return read.then((entries) => {
-    const entry = entries[0];
-    const vs = entry?.versionstamp ?? null;
-    const known: Known = {
-      vs,
-      head: decodeHead(entry?.value, vs !== null),
-      pending: undefined,
-      pendingVs: null,
-    };
+    const known = knownOfHead(entries[0]);
     if (known.head.kind === "chunked") return slow(known);
     states.set(keys.name, known);
     if (known.head.kind === "none" || !isLive(known.head, Date.now())) {
       return { value: undefined, version: null };
     }
-    return { value: known.head.value as S, version: vs };
+    return { value: known.head.value as S, version: known.vs };
   }, () => slow(undefined));
-}
-
-/** What a write on the hot path needs from its store. */
-export interface HotWrite {
-  kv: KvLike;
-  states: KnownStates;
-  timeToLive: number | undefined;
 }
 
 /**
@@ -77,7 +60,7 @@ export interface HotWrite {
  * KV refused the commit (it gets KV's error, if any).
  */
 export function writeInline(
-  ctx: HotWrite,
+  ctx: WriteContext,
   keys: SessionKeys,
   value: unknown,
   expected: string | null | undefined,

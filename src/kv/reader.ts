@@ -11,7 +11,7 @@ import {
   type SessionKeys,
 } from "./layout.ts";
 import { retryLocked } from "./retry.ts";
-import { type Known, readHead } from "./state.ts";
+import { type Known, knownOfHead, readHead } from "./state.ts";
 
 /** `getMany` takes at most this many keys. */
 const GET_MANY_KEYS = 10;
@@ -26,15 +26,23 @@ export async function readChunks(
   keys: SessionKeys,
   head: ChunkedHead,
 ): Promise<Uint8Array | undefined> {
+  const chunks = await getAll(kv, chunkKeys(keys, head));
+  return joinChunks(chunks.map((entry) => entry.value), head.bytes);
+}
+
+/** The keys of the chunks `head` refers to, in order. */
+function chunkKeys(keys: SessionKeys, head: ChunkedHead): KvKey[] {
+  return Array.from({ length: head.count }, (_, i) => keys.chunk(head.gen, i));
+}
+
+/** Reads `keys` in parallel `getMany` batches; the entries in key order. */
+async function getAll(kv: KvLike, keys: KvKey[]): Promise<KvEntryLike[]> {
   const batches: Promise<KvEntryLike[]>[] = [];
-  for (let from = 0; from < head.count; from += GET_MANY_KEYS) {
-    const batch: KvKey[] = [];
-    const upTo = Math.min(head.count, from + GET_MANY_KEYS);
-    for (let i = from; i < upTo; i++) batch.push(keys.chunk(head.gen, i));
+  for (let from = 0; from < keys.length; from += GET_MANY_KEYS) {
+    const batch = keys.slice(from, from + GET_MANY_KEYS);
     batches.push(retryLocked(() => kv.getMany(batch)));
   }
-  const chunks = (await Promise.all(batches)).flat().map((e) => e.value);
-  return joinChunks(chunks, head.bytes);
+  return (await Promise.all(batches)).flat();
 }
 
 /** Lists `[key, head]` of every live session under `prefix`, in key order. */
@@ -135,19 +143,12 @@ async function readGuessed(
   keys: SessionKeys,
   guess: ChunkedHead,
 ): Promise<ReadSession | { known: Known }> {
-  const batches: KvKey[][] = [[keys.head]];
-  for (let i = 0; i < guess.count; i++) {
-    let batch = batches[batches.length - 1]!;
-    if (batch.length === GET_MANY_KEYS) batches.push(batch = []);
-    batch.push(keys.chunk(guess.gen, i));
-  }
-  const read = await Promise.all(
-    batches.map((batch) => retryLocked(() => kv.getMany(batch))),
-  );
-  const [entry, ...chunks] = read.flat();
-  const vs = entry?.versionstamp ?? null;
-  const head = decodeHead(entry?.value, vs !== null);
-  const known: Known = { vs, head, pending: undefined, pendingVs: null };
+  const [entry, ...chunks] = await getAll(kv, [
+    keys.head,
+    ...chunkKeys(keys, guess),
+  ]);
+  const known = knownOfHead(entry);
+  const { head } = known;
   if (
     head.kind !== "chunked" || head.gen !== guess.gen ||
     head.count !== guess.count || !isLive(head, Date.now())

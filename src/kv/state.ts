@@ -1,7 +1,7 @@
 // What one store knows about a session: read from KV (the head alone on the
 // hot path, head and pending record in full) and remembered per key.
 import { decodeHead, type Head, isLive, type SessionKeys } from "./layout.ts";
-import type { KvLike } from "./kv_like.ts";
+import type { KvEntryLike, KvLike } from "./kv_like.ts";
 import { retryLocked } from "./retry.ts";
 
 /** One generation listed in the pending record. */
@@ -71,9 +71,8 @@ export function hasPending(pending: PendingGenerations | undefined): boolean {
   return false;
 }
 
-/** Reads the head alone: one KV read. */
-export async function readHead(kv: KvLike, keys: SessionKeys): Promise<Known> {
-  const [entry] = await retryLocked(() => kv.getMany([keys.head]));
+/** The state a head entry (as read, or absent) shows, the record unread. */
+export function knownOfHead(entry: KvEntryLike | undefined): Known {
   const vs = entry?.versionstamp ?? null;
   return {
     vs,
@@ -81,6 +80,12 @@ export async function readHead(kv: KvLike, keys: SessionKeys): Promise<Known> {
     pending: undefined,
     pendingVs: null,
   };
+}
+
+/** Reads the head alone: one KV read. */
+export async function readHead(kv: KvLike, keys: SessionKeys): Promise<Known> {
+  const [entry] = await retryLocked(() => kv.getMany([keys.head]));
+  return knownOfHead(entry);
 }
 
 /** Reads the head and the pending record in one snapshot. */

@@ -107,8 +107,7 @@ function checkObject(value: object, seen: Seen, depth: number): void {
     checkProperties(value as Record<string, unknown>, kind, seen, depth);
     return;
   }
-  if (seen.get(value) !== undefined) return;
-  seen.set(value, true);
+  if (!firstMeeting(value, seen)) return;
   const next = depth + 1;
   if (kind === MAP) {
     let index = 0;
@@ -146,18 +145,13 @@ function checkProperties(
   depth: number,
 ): void {
   const keys = Object.keys(value);
-  let remembered = false;
-  if (keys.length > SMALL) {
-    if (seen.get(value) !== undefined) return;
-    seen.set(value, true);
-    remembered = true;
-  }
+  let remembered = keys.length > SMALL;
+  if (remembered && !firstMeeting(value, seen)) return;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const inner = value[key];
     if (!remembered && typeof inner === "object" && inner !== null) {
-      if (seen.get(value) !== undefined) return; // met before: checked
-      seen.set(value, true);
+      if (!firstMeeting(value, seen)) return; // met before: checked
       remembered = true;
     }
     try {
@@ -174,6 +168,13 @@ function checkProperties(
       throw error;
     }
   }
+}
+
+/** Remembers `value` as met; `false` if it was met before. */
+function firstMeeting(value: object, seen: Seen): boolean {
+  if (seen.get(value) !== undefined) return false;
+  seen.set(value, true);
+  return true;
 }
 
 function within(

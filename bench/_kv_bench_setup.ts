@@ -64,7 +64,8 @@ export function plainKvAdapter<T>(kv: Deno.Kv): StorageAdapter<T> {
   };
 }
 
-const botInfo = {
+/** The bot of every KV benchmark (no call reaches Telegram). */
+export const botInfo = {
   id: 1,
   is_bot: true,
   first_name: "Bench",
@@ -167,44 +168,6 @@ function minimalLazySession<C extends Context & { session: Promise<Data> }>(
   };
 }
 
-let updateId = 0;
-/**
- * Ten updates for ten chats: 7 never touch the session, 2 only read it,
- * 1 changes it (the 70/20/10 mix).
- */
-export function mix(): Parameters<Bot["handleUpdate"]>[0][] {
-  const texts = [
-    "hello",
-    "write",
-    "hi",
-    "read",
-    "/help",
-    "ok",
-    "read",
-    "thanks",
-    "bye",
-    "yo",
-  ];
-  return texts.map((text, i) => {
-    const id = ++updateId;
-    const chat = {
-      id: 1000 + ((id + i) % 10),
-      type: "private" as const,
-      first_name: "U",
-    };
-    return {
-      update_id: id,
-      message: {
-        message_id: id,
-        date: 0,
-        chat,
-        from: { id: chat.id, is_bot: false, first_name: "U" },
-        text,
-      },
-    };
-  });
-}
-
 /** Texts of the 70/20/10 mix: 7 never touch the session, 2 read, 1 writes. */
 const MIX_TEXTS = [
   "hello",
@@ -219,35 +182,46 @@ const MIX_TEXTS = [
   "yo",
 ];
 
+type Update = Parameters<Bot["handleUpdate"]>[0];
+
+let updateId = 0;
+/** A text message from a private chat, with the next update id. */
+function textUpdate(chatOf: (id: number) => number, text: string): Update {
+  const id = ++updateId;
+  const chat = { id: chatOf(id), type: "private" as const, first_name: "U" };
+  return {
+    update_id: id,
+    message: {
+      message_id: id,
+      date: 0,
+      chat,
+      from: { id: chat.id, is_bot: false, first_name: "U" },
+      text,
+    },
+  };
+}
+
+/**
+ * Ten updates for ten chats: 7 never touch the session, 2 only read it,
+ * 1 changes it (the 70/20/10 mix).
+ */
+export function mix(): Update[] {
+  return MIX_TEXTS.map((text, i) =>
+    textUpdate((id) => 1000 + ((id + i) % 10), text)
+  );
+}
+
 /**
  * `count` updates of the 70/20/10 mix, each for one of `chats` chats picked
  * by a fixed pseudo-random sequence (the same in every run).
  */
-export function mixOver(
-  chats: number,
-  count: number,
-  seed = 1,
-): Parameters<Bot["handleUpdate"]>[0][] {
+export function mixOver(chats: number, count: number, seed = 1): Update[] {
   let x = seed;
   const updates = [];
   for (let i = 0; i < count; i++) {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
-    const id = ++updateId;
-    const chat = {
-      id: 1000 + (x >>> 8) % chats,
-      type: "private" as const,
-      first_name: "U",
-    };
-    updates.push({
-      update_id: id,
-      message: {
-        message_id: id,
-        date: 0,
-        chat,
-        from: { id: chat.id, is_bot: false, first_name: "U" },
-        text: MIX_TEXTS[i % MIX_TEXTS.length]!,
-      },
-    });
+    const chat = 1000 + (x >>> 8) % chats;
+    updates.push(textUpdate(() => chat, MIX_TEXTS[i % MIX_TEXTS.length]!));
   }
   return updates;
 }

@@ -21,6 +21,7 @@ import {
 } from "../mod.ts";
 import { DenoKvStorage } from "../kv.ts";
 import {
+  botInfo,
   countingKv,
   type Counts,
   type Data,
@@ -41,12 +42,6 @@ function deployKv(kv: Deno.Kv, counts: Counts): Deno.Kv {
 
 type Variant = "strict" | "strict+lease" | "lazy" | "lazy+lease";
 const VARIANTS: Variant[] = ["strict", "strict+lease", "lazy", "lazy+lease"];
-const botInfo = {
-  id: 1,
-  is_bot: true,
-  first_name: "Bench",
-  username: "bench_bot",
-} as Bot["botInfo"];
 
 function makeBot(variant: Variant, storage: StorageAdapter<Data>): Bot {
   const initial = (): Data => ({ count: 0, history: [] });

@@ -175,3 +175,32 @@ export async function withKv(
     kv.close();
   }
 }
+
+/** Runs `fn` with `Date.now()` moved `ms` ahead (timers are untouched). */
+export async function later<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  const realNow = Date.now;
+  Date.now = () => realNow() + ms;
+  try {
+    return await fn();
+  } finally {
+    Date.now = realNow;
+  }
+}
+
+/**
+ * Starts `deno run -A --unstable-kv` on `tests/fixtures/<name>` with `args`,
+ * stdout and stderr piped (unless `io` says otherwise).
+ */
+export function spawnFixture(
+  name: string,
+  args: string[],
+  io: Pick<Deno.CommandOptions, "stdin" | "stderr"> = {},
+): Deno.ChildProcess {
+  const fixture = new URL(`./fixtures/${name}`, import.meta.url);
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-kv", fixture.pathname, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    ...io,
+  }).spawn();
+}

@@ -7,6 +7,7 @@ import {
   SessionValueError,
 } from "../mod.ts";
 import { WRITING_GRACE_MS } from "../src/kv/state.ts";
+import { later, spawnFixture } from "./_helpers.ts";
 import { DenoKvStorage, type KvLike } from "../kv.ts";
 import type { Written } from "./fixtures/kv_writer.ts";
 import {
@@ -490,7 +491,6 @@ function checkWhole(value: Written | undefined): void {
 
 Deno.test("DenoKvStorage survives writers killed with SIGKILL", async () => {
   const path = await Deno.makeTempFile({ suffix: ".kv" });
-  const fixture = new URL("./fixtures/kv_writer.ts", import.meta.url);
   const largest = 4 * 700_000 + 100;
   try {
     let killed = 0;
@@ -500,19 +500,7 @@ Deno.test("DenoKvStorage survives writers killed with SIGKILL", async () => {
       killed += writers;
       const children = Array.from(
         { length: writers },
-        (_, w) =>
-          new Deno.Command(Deno.execPath(), {
-            args: [
-              "run",
-              "-A",
-              "--unstable-kv",
-              fixture.pathname,
-              path,
-              `w${w}`,
-            ],
-            stdout: "piped",
-            stderr: "piped",
-          }).spawn(),
+        (_, w) => spawnFixture("kv_writer.ts", [path, `w${w}`]),
       );
       const outputs = children.map((child) => new Lines(child.stdout));
       // Let each writer finish a few writes, then kill it during the next.
@@ -552,18 +540,13 @@ Deno.test("DenoKvStorage survives writers killed with SIGKILL", async () => {
       // A generation is left alone while it may still be being written
       // (WRITING_GRACE_MS); after that, the next write reclaims every orphan.
       const storage = new DenoKvStorage<Written>(kv);
-      const realNow = Date.now;
-      Date.now = () => realNow() + WRITING_GRACE_MS;
-      try {
-        await storage.write("big", {
+      await later(WRITING_GRACE_MS, () =>
+        storage.write("big", {
           writer: "test",
           n: 1,
           size: 10,
           data: new Uint8Array(10).fill(1),
-        });
-      } finally {
-        Date.now = realNow;
-      }
+        }));
       const { count } = await inventory(kv);
       assertStrictEquals(count, 1);
       checkWhole(await storage.read("big"));

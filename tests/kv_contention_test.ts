@@ -10,19 +10,15 @@
 import { DenoKvStorage } from "../kv.ts";
 import type { Written } from "./fixtures/kv_writer.ts";
 import { assert, assertStrictEquals } from "./deps.ts";
+import { spawnFixture } from "./_helpers.ts";
 
 const SECONDS = 8;
 
 Deno.test(`three writers on one key for ${SECONDS} s: no write gives up`, async () => {
   const path = await Deno.makeTempFile({ suffix: ".kv" });
-  const fixture = new URL("./fixtures/kv_writer.ts", import.meta.url);
   try {
     const children = ["a", "b", "c"].map((writer) =>
-      new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--unstable-kv", fixture.pathname, path, writer],
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn()
+      spawnFixture("kv_writer.ts", [path, writer])
     );
     const outputs = children.map((child) => child.output());
     await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));

@@ -4,19 +4,8 @@ import type { Bot, Context } from "grammy";
 import { lazySession, type LazySessionFlavor } from "../mod.ts";
 import { DenoKvStorage, type KvLike } from "../kv.ts";
 import { assert, assertEquals, assertRejects, fakeTime } from "./deps.ts";
-import { createBot, message, withKv } from "./_helpers.ts";
+import { createBot, later, message, withKv } from "./_helpers.ts";
 import { WRITING_GRACE_MS } from "../src/kv/state.ts";
-
-/** Runs `fn` with `Date.now()` moved `ms` ahead. */
-async function later<T>(ms: number, fn: () => Promise<T>): Promise<T> {
-  const realNow = Date.now;
-  Date.now = () => realNow() + ms;
-  try {
-    return await fn();
-  } finally {
-    Date.now = realNow;
-  }
-}
 
 const MiB = 1024 * 1024;
 

@@ -6,20 +6,17 @@ import { Bot, type Context } from "grammy";
 import { session, type SessionFlavor } from "../mod.ts";
 import { DenoKvStorage } from "../kv.ts";
 import { assert, assertEquals } from "./deps.ts";
-import { message, settlesWithin } from "./_helpers.ts";
+import { message, settlesWithin, spawnFixture } from "./_helpers.ts";
 
 const TTL = 1000;
-const fixture = new URL("./fixtures/lease_holder.ts", import.meta.url);
 
 Deno.test("a killed lease holder frees its key, its change is not stored", async () => {
   const path = await Deno.makeTempFile({ suffix: ".kv" });
   const kv = await Deno.openKv(path);
   const storage = new DenoKvStorage<number>(kv, { lease: { timeToLive: TTL } });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", fixture.pathname, path, `${TTL}`],
-    stdout: "piped",
+  const child = spawnFixture("lease_holder.ts", [path, `${TTL}`], {
     stderr: "null",
-  }).spawn();
+  });
   try {
     await storage.write("7", 5);
     const output = child.stdout.pipeThrough(new TextDecoderStream())

@@ -5,12 +5,11 @@
 import { DenoKvStorage } from "../kv.ts";
 import type { LeaseBotReport } from "./fixtures/lease_bot.ts";
 import { assert, assertEquals } from "./deps.ts";
-import { settlesWithin } from "./_helpers.ts";
+import { settlesWithin, spawnFixture } from "./_helpers.ts";
 
 const PROCESSES = 4;
 const UPDATES = 300;
 const IN_FLIGHT = 8;
-const fixture = new URL("./fixtures/lease_bot.ts", import.meta.url);
 
 async function runProcesses(
   path: string,
@@ -22,24 +21,15 @@ async function runProcesses(
   const children = Array.from(
     { length: PROCESSES },
     (_, i) =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--unstable-kv",
-          fixture.pathname,
-          path,
-          mode,
-          lease,
-          `${updates}`,
-          `${IN_FLIGHT}`,
-          `${i + 1}`,
-          `${chats}`,
-        ],
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn(),
+      spawnFixture("lease_bot.ts", [
+        path,
+        mode,
+        lease,
+        `${updates}`,
+        `${IN_FLIGHT}`,
+        `${i + 1}`,
+        `${chats}`,
+      ], { stdin: "piped" }),
   );
   const outputs = children.map((child) =>
     child.stdout.pipeThrough(new TextDecoderStream()).getReader()

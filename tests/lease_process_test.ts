@@ -3,30 +3,17 @@
 // other check. Mutual exclusion is what keeps the count exact, and the
 // intervals in which the processes held the lease never overlap.
 import { assert, assertEquals } from "./deps.ts";
-import { settlesWithin } from "./_helpers.ts";
+import { settlesWithin, spawnFixture } from "./_helpers.ts";
 
 const PROCESSES = 4;
 const COUNT = 40;
-const fixture = new URL("./fixtures/lease_counter.ts", import.meta.url);
 
 Deno.test("the lease excludes other processes on one KV file", async () => {
   const path = await Deno.makeTempFile({ suffix: ".kv" });
   const children = Array.from(
     { length: PROCESSES },
     () =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--unstable-kv",
-          fixture.pathname,
-          path,
-          `${COUNT}`,
-        ],
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn(),
+      spawnFixture("lease_counter.ts", [path, `${COUNT}`], { stdin: "piped" }),
   );
   try {
     const outputs = children.map((child) => new Response(child.stdout).text());

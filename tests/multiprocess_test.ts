@@ -16,11 +16,11 @@
 import { DenoKvStorage } from "../kv.ts";
 import type { Report } from "./fixtures/kv_counter.ts";
 import { assert, assertEquals } from "./deps.ts";
+import { spawnFixture } from "./_helpers.ts";
 
 const PROCESSES = 4;
 const UPDATES_PER_PROCESS = 250;
 const IN_FLIGHT = 32;
-const fixture = new URL("./fixtures/kv_counter.ts", import.meta.url);
 
 /** Reads lines from a child's stdout. */
 async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<
@@ -48,23 +48,14 @@ async function runProcesses(
   const children = Array.from(
     { length: PROCESSES },
     (_, i) =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--unstable-kv",
-          fixture.pathname,
-          path,
-          mode,
-          `${UPDATES_PER_PROCESS}`,
-          `${inFlight}`,
-          `${i + 1}`,
-          `${attempts}`,
-        ],
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn(),
+      spawnFixture("kv_counter.ts", [
+        path,
+        mode,
+        `${UPDATES_PER_PROCESS}`,
+        `${inFlight}`,
+        `${i + 1}`,
+        `${attempts}`,
+      ], { stdin: "piped" }),
   );
   const outputs = children.map((child) => lines(child.stdout));
   const stderrs = children.map((child) => new Response(child.stderr).text());

@@ -10,6 +10,9 @@
 //   session then refuses to write) and the next waiter gets the lock.
 // - Waiters are served first come, first served; a released lock with no
 //   waiter is forgotten, so idle keys cost no memory.
+// - A holder may leave a gift for the next holder when it releases the lock
+//   (the session state it leaves, see `_handover.ts`); the next holder takes
+//   it once. A lock taken from an evicted holder carries none.
 // - Deadlocks are impossible: before waiting, an owner checks whether the
 //   holder, or a waiter queued before it, is (transitively) waiting for a
 //   lock the owner holds. If so, it goes ahead without the lock;
@@ -62,6 +65,8 @@ interface Holder {
   queue: Waiter[];
   /** The ticket of the next waiter. */
   tickets: number;
+  /** What the previous holder left for this one, until taken. */
+  gift: unknown;
 }
 
 /** A set of named locks; see the file comment. */
@@ -100,6 +105,7 @@ export class KeyLock {
         timer: undefined,
         queue: [],
         tickets: 0,
+        gift: undefined,
       });
       this.#hold(owner);
       return true;
@@ -154,19 +160,34 @@ export class KeyLock {
     return this.#held.size !== 0 && this.#held.has(id);
   }
 
+  /** Whether an owner waits for the lock `id`. */
+  hasWaiters(id: string): boolean {
+    return (this.#held.get(id)?.queue.length ?? 0) > 0;
+  }
+
   /**
    * Gives back one acquisition of `id` by `owner`; the last one hands the
-   * lock to the next waiter, or forgets it if none waits. An owner that lost
-   * the lock (see the waiting rule) gives back nothing.
+   * lock to the next waiter, with `gift` if given, or forgets it if none
+   * waits. An owner that lost the lock (see the waiting rule) gives back
+   * nothing.
    */
-  release(id: string, owner: object): void {
+  release(id: string, owner: object, gift?: unknown): void {
     const holder = this.#held.get(id);
     if (holder === undefined || holder.owner !== owner) return;
     if (--holder.count > 0) return;
-    this.#handOver(id, holder);
+    this.#handOver(id, holder, gift);
   }
 
-  #handOver(id: string, holder: Holder): void {
+  /** What the previous holder of `id` left for `owner`, once. */
+  takeGift(id: string, owner: object): unknown {
+    const holder = this.#held.get(id);
+    if (holder === undefined || holder.owner !== owner) return undefined;
+    const gift = holder.gift;
+    holder.gift = undefined;
+    return gift;
+  }
+
+  #handOver(id: string, holder: Holder, gift?: unknown): void {
     if (holder.timer !== undefined) {
       clearTimeout(holder.timer);
       holder.timer = undefined;
@@ -182,6 +203,7 @@ export class KeyLock {
     holder.timeout = next.timeout;
     holder.onEvict = next.onEvict;
     holder.since = undefined;
+    holder.gift = gift;
     this.#hold(next.owner);
     next.grant();
     this.#schedule(id, holder);

@@ -7,6 +7,7 @@ import type { SessionContext, SessionOptions } from "./session_options.ts";
 import type { MaybePromise, StorageAdapter } from "./storage_adapter.ts";
 import { lockPrefix } from "./_key_lock.ts";
 import { isPromiseLike } from "./_util.ts";
+import { deepClone } from "./_clone.ts";
 import { migratingChatKey } from "./chat_migration.ts";
 
 /** Session options with defaults applied. */
@@ -29,6 +30,42 @@ export interface ResolvedOptions<S> {
    * on read: strict sessions read it on first access.
    */
   immediate: boolean;
+  /**
+   * A queued update may start from the state the update before it left
+   * (`_handover.ts`): the storage has compare-and-set and no lease, and
+   * updates of a key run one after another.
+   */
+  handOver: boolean;
+}
+
+/**
+ * A fresh initial value for a session nothing is stored for, `undefined` if
+ * there is no `initial`. A shared initial object must not leak between
+ * chats, so it is copied (if it can be: else the storage reports it when it
+ * is written).
+ */
+export function initialValue<S>(options: ResolvedOptions<S>): unknown {
+  if (options.initial === undefined) return undefined;
+  const value = options.initial();
+  try {
+    return deepClone(value);
+  } catch {
+    return value;
+  }
+}
+
+/** The message of accessing (or assigning) a session without a key. */
+export function undefinedKeyMessage(
+  operation: "access" | "assign",
+  lazy: boolean,
+  custom: boolean,
+): string {
+  const reason = custom
+    ? "the custom `getSessionKey` function returned undefined for this update"
+    : "this update does not belong to a chat, so the session key is undefined";
+  return `Cannot ${operation} ${
+    lazy ? "lazy " : ""
+  }session data because ${reason}!`;
 }
 
 /** The default `lockTimeout`: 30 seconds. */
@@ -103,7 +140,9 @@ export function resolveOptions<S, C extends SessionContext>(
       } gave ${key === null ? "null" : typeof key}`,
     );
   };
-  const store = storage ?? new MemorySessionStorage<S>();
+  const store: StorageAdapter<S> = storage ?? new MemorySessionStorage<S>();
+  const immediate =
+    Object.getPrototypeOf(store) === MemorySessionStorage.prototype;
   return {
     initial,
     storage: store,
@@ -115,7 +154,10 @@ export function resolveOptions<S, C extends SessionContext>(
     custom: userKey !== undefined,
     sequential: sequential !== false,
     lockTimeout,
-    immediate: Object.getPrototypeOf(store) === MemorySessionStorage.prototype,
+    immediate,
+    handOver: sequential !== false && !immediate &&
+      store.readWithVersion !== undefined &&
+      store.compareAndSet !== undefined && store.acquireLease === undefined,
     migrationPrefix: migrate ? prefix : undefined,
   };
 }

@@ -12,25 +12,16 @@
 
 import { SessionLateAccessError, SessionLockTimeoutError } from "./errors.ts";
 import type { Version } from "./storage_adapter.ts";
-import { deepClone } from "./_clone.ts";
 import { ReadBaseline } from "./_read_baseline.ts";
+import { HandOver } from "./_handover.ts";
 import { KeyHold } from "./_session_hold.ts";
-import type { ResolvedOptions } from "./_options.ts";
+import {
+  initialValue,
+  type ResolvedOptions,
+  undefinedKeyMessage,
+} from "./_options.ts";
 import { isPromiseLike } from "./_util.ts";
 import { readSession, storeSession } from "./_session_io.ts";
-
-function undefinedKeyMessage(
-  operation: "access" | "assign",
-  lazy: boolean,
-  custom: boolean,
-): string {
-  const reason = custom
-    ? "the custom `getSessionKey` function returned undefined for this update"
-    : "this update does not belong to a chat, so the session key is undefined";
-  return `Cannot ${operation} ${
-    lazy ? "lazy " : ""
-  }session data because ${reason}!`;
-}
 
 /** See the file comment. */
 export class PropertySession<S> {
@@ -55,8 +46,10 @@ export class PropertySession<S> {
   #promise: Promise<unknown> | undefined = undefined;
   #evicted = false;
   #finished = false;
-  // The key's lock and the storage's lease (see `_session_hold.ts`).
+  // The key's lock and the storage's lease (see `_session_hold.ts`), and
+  // the state handed over between updates of the key (`_handover.ts`).
   readonly #hold: KeyHold;
+  readonly #handOver: HandOver | undefined;
 
   constructor(
     readonly options: ResolvedOptions<S>,
@@ -66,6 +59,7 @@ export class PropertySession<S> {
     readonly owner: object,
   ) {
     this.#hold = new KeyHold(owner, this, () => this.#finished);
+    if (options.handOver) this.#handOver = new HandOver(this.#hold);
   }
 
   #lockName: string | undefined = undefined;
@@ -103,7 +97,7 @@ export class PropertySession<S> {
    */
   release(): void {
     this.#finished = true;
-    this.#hold.release();
+    this.#hold.release(this.#handOver?.leave());
   }
 
   /**
@@ -130,12 +124,16 @@ export class PropertySession<S> {
   }
 
   #readStored(key: string): unknown {
-    return readSession(
-      this.options.storage,
-      this.options.immediate,
-      key,
-      (stored, version, own) => this.#apply(stored, version, own),
-    );
+    const gift = this.#handOver?.take();
+    if (gift !== undefined) {
+      return this.#apply(gift.stored as S | undefined, gift.version);
+    }
+    const read = this.#handOver?.reading();
+    const { storage, immediate } = this.options;
+    return readSession(storage, immediate, key, (stored, version, own) => {
+      read?.();
+      return this.#apply(stored, version, own);
+    });
   }
 
   // Records what was read: its version is what the write is checked against,
@@ -149,15 +147,7 @@ export class PropertySession<S> {
     own?: unknown,
   ): unknown {
     let value: unknown = stored;
-    if (value === undefined && this.options.initial !== undefined) {
-      value = this.options.initial();
-      // A shared initial object must not leak between chats.
-      try {
-        value = deepClone(value);
-      } catch {
-        // Not copyable: the storage will report it when it is written.
-      }
-    }
+    if (value === undefined) value = initialValue(this.options);
     this.#read = true;
     this.#existed = stored !== undefined;
     this.#version = version;
@@ -266,7 +256,9 @@ export class PropertySession<S> {
   #finish(): Promise<void> | undefined {
     const { key } = this;
     if (key === undefined) return undefined;
-    if (!this.#accessed && !this.#assigned) return undefined;
+    if (!this.#accessed && !this.#assigned) {
+      return this.#read ? this.#unchanged() : undefined;
+    }
     const locking = this.#hold.locking;
     if (locking !== undefined) {
       return locking.then(() => this.#finish());
@@ -292,11 +284,16 @@ export class PropertySession<S> {
     }
     const based = this.#read && !this.#blind;
     if (value === null || value === undefined) {
-      if (based && !this.#existed) return undefined;
+      if (based && !this.#existed) return this.#unchanged();
       return this.#store(key, undefined);
     }
-    if (based && this.#baseline.same(value)) return undefined;
+    if (based && this.#baseline.same(value)) return this.#unchanged();
     return this.#store(key, value as S);
+  }
+
+  #unchanged(): undefined {
+    this.#handOver?.leaveRead(this.#existed, this.#baseline, this.#version!);
+    return undefined;
   }
 
   #store(key: string, value: S | undefined): Promise<void> | undefined {
@@ -309,6 +306,7 @@ export class PropertySession<S> {
       value,
       checked ? this.#version : undefined,
       this.#hold.lease.writeArgs(),
+      checked ? this.#handOver?.leaveWrite(value) : undefined,
     );
   }
 }

@@ -23,6 +23,8 @@ export class ReadBaseline {
   #print: string | undefined = undefined;
   // A value read whose copy is not taken yet (strict sessions).
   #pending: unknown = undefined;
+  // The copy is the store's own (never given away).
+  #stores = false;
 
   /**
    * Records a read: `own` is the store's private copy of `value`, if it gave
@@ -30,6 +32,7 @@ export class ReadBaseline {
    */
   record(value: unknown, own: unknown, deferred: boolean): void {
     this.#copy = own;
+    this.#stores = own !== undefined;
     this.#print = undefined;
     this.#pending = undefined;
     if (own !== undefined || value === undefined) return;
@@ -50,6 +53,17 @@ export class ReadBaseline {
     if (this.#copy !== undefined) return sameAsStored(value, this.#copy);
     const print = fingerprint(value);
     return print !== undefined && print === this.#print;
+  }
+
+  /**
+   * Gives away the private copy of what was read (or the value read, if it
+   * was never handed out): `undefined` if there is none. The baseline is
+   * spent afterwards.
+   */
+  giveAway(): unknown {
+    const copy = this.#stores ? undefined : this.#copy ?? this.#pending;
+    this.#copy = this.#pending = this.#print = undefined;
+    return copy;
   }
 
   #snapshot(value: unknown): void {

@@ -78,14 +78,33 @@ export class KeyHold {
     return this.#locking = locking;
   }
 
+  /** Whether another update waits for the lock this session holds. */
+  hasWaiters(): boolean {
+    return this.#held !== undefined &&
+      sessionLocks.hasWaiters?.(this.#held) === true;
+  }
+
+  /** What the update before this one left with the lock (once). */
+  takeGift(): unknown {
+    // (A lock table made by an older copy of this module has no gifts.)
+    return this.#held === undefined
+      ? undefined
+      : sessionLocks.takeGift?.(this.#held, this.owner);
+  }
+
   /**
    * Gives the lock back (now, or as soon as a pending acquisition ends),
-   * after the lease if one is still held. Call once `finished()` is true.
+   * after the lease if one is still held, leaving `gift` for the next
+   * holder. Call once `finished()` is true.
    */
-  release(): void {
+  release(gift?: unknown): void {
     const held = this.#held;
     this.#held = undefined;
     if (held === undefined) this.lease.release();
-    else this.lease.releaseThen(() => sessionLocks.release(held, this.owner));
+    else {
+      this.lease.releaseThen(() =>
+        sessionLocks.release(held, this.owner, gift)
+      );
+    }
   }
 }

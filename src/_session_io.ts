@@ -32,8 +32,13 @@ export function storageError(
     : new SessionStorageError(key, operation, error);
 }
 
-function checkOutcome(key: string, outcome: CompareAndSetResult): void {
+function checkOutcome(
+  key: string,
+  outcome: CompareAndSetResult,
+  stored: ((version: Version) => void) | undefined,
+): void {
   if (!outcome.ok) throw new SessionConflictError(key);
+  stored?.(outcome.version);
 }
 
 /**
@@ -102,8 +107,8 @@ export function readSession<S>(
 /**
  * Writes `value` under `key` (deletes it if `value` is undefined), with
  * compare-and-set against `version` if one is given; a lost compare-and-set
- * throws `SessionConflictError`. Returns a promise only if the storage
- * answers later.
+ * throws `SessionConflictError`, a won one tells `stored` the new version.
+ * Returns a promise only if the storage answers later.
  */
 export function storeSession<S>(
   storage: StorageAdapter<S>,
@@ -111,6 +116,7 @@ export function storeSession<S>(
   value: S | undefined,
   version: Version | undefined,
   extra: [] | [WriteOptions],
+  stored?: (version: Version) => void,
 ): Promise<void> | undefined {
   const operation = value === undefined ? "delete" : "write";
   const checked = version !== undefined;
@@ -127,13 +133,15 @@ export function storeSession<S>(
   if (isPromiseLike(result)) {
     return Promise.resolve(result).then(
       (outcome) => {
-        if (checked) checkOutcome(key, outcome as CompareAndSetResult);
+        if (checked) {
+          checkOutcome(key, outcome as CompareAndSetResult, stored);
+        }
       },
       (error) => {
         throw storageError(key, operation, error);
       },
     );
   }
-  if (checked) checkOutcome(key, result as CompareAndSetResult);
+  if (checked) checkOutcome(key, result as CompareAndSetResult, stored);
   return undefined;
 }

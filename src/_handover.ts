@@ -1,0 +1,112 @@
+// This module is browser compatible.
+// The state an update leaves for the next update queued on its session key,
+// so that the next one starts from it instead of reading it again: what the
+// update wrote (with its commit's version), or what it read and left
+// unchanged.
+//
+// - Only where skipping a read is safe (`ResolvedOptions.handOver`): the
+//   storage has compare-and-set, so every write is still checked against
+//   the version handed over (a state another instance replaced meanwhile
+//   fails the write with a conflict, as an overtaken read would); it makes
+//   no leases (another process may take the key between two holders); the
+//   updates of a key run one after another.
+// - Only a state no older than the storage call that produced it took: what
+//   is handed over is at most about twice as old as a fresh read would be,
+//   so the state of a slow handler is read again by the next update.
+// - The value handed over belongs to the next update alone: a copy taken
+//   when the write is made (background work of the handler that changes the
+//   object later must not leak into it), or the private copy of what was
+//   read, or a value read that was never handed out. A write copies only if
+//   an update already waits when it is made.
+
+import { deepClone } from "./_clone.ts";
+import type { ReadBaseline } from "./_read_baseline.ts";
+import type { KeyHold } from "./_session_hold.ts";
+import type { Version } from "./storage_adapter.ts";
+
+/** What an update leaves for the next update queued on its key. */
+export interface Gift {
+  /** The stored value, `undefined` if none is stored. */
+  stored: unknown;
+  /** Its version. */
+  version: Version;
+  /** When the state was learned (`performance.now()`). */
+  at: number;
+  /** How long the storage call that learned it took, in milliseconds. */
+  span: number;
+}
+
+type Learned = Pick<Gift, "at" | "span">;
+
+// Left by a copy of this module, perhaps another version: checked.
+function isGift(value: unknown): value is Gift {
+  return typeof value === "object" && value !== null &&
+    typeof (value as Gift).at === "number" &&
+    typeof (value as Gift).span === "number" && "stored" in value &&
+    "version" in value;
+}
+
+/** The hand-over of one session property for one update. */
+export class HandOver {
+  #learned: Learned | undefined = undefined;
+  #gift: Gift | undefined = undefined;
+
+  constructor(readonly hold: KeyHold) {}
+
+  /** What the update before this one left with the lock (taken once). */
+  take(): Gift | undefined {
+    const gift = this.hold.takeGift();
+    if (!isGift(gift)) return undefined;
+    this.#learned = gift;
+    return gift;
+  }
+
+  /** Times a read that starts now: call the result when it has ended. */
+  reading(): () => void {
+    const start = performance.now();
+    return () => {
+      const at = performance.now();
+      this.#learned = { at, span: at - start };
+    };
+  }
+
+  /**
+   * Nothing is written: leaves what was read (`existed`, its copy in
+   * `baseline`, its `version`) for an update waiting on the key.
+   */
+  leaveRead(existed: boolean, baseline: ReadBaseline, version: Version): void {
+    const learned = this.#learned;
+    if (learned === undefined || !this.hold.hasWaiters()) return;
+    const stored = existed ? baseline.giveAway() : undefined;
+    if (existed && stored === undefined) return; // not copyable
+    if (performance.now() - learned.at > learned.span) return; // too old
+    this.#gift = { stored, version, ...learned };
+  }
+
+  /**
+   * A write of `value` (`undefined`: a delete) is made now: if an update
+   * waits on the key, a copy of it is taken, to be left with the version
+   * its commit gives, passed to the function returned.
+   */
+  leaveWrite(value: unknown): ((version: Version) => void) | undefined {
+    if (!this.hold.hasWaiters()) return undefined;
+    let stored: unknown;
+    try {
+      stored = value === undefined ? undefined : deepClone(value);
+    } catch {
+      return undefined; // the storage refuses it
+    }
+    const start = performance.now();
+    return (version) => {
+      const at = performance.now();
+      this.#gift = { stored, version, at, span: at - start };
+    };
+  }
+
+  /** What this update leaves with the lock (given once). */
+  leave(): Gift | undefined {
+    const gift = this.#gift;
+    this.#gift = undefined;
+    return gift;
+  }
+}

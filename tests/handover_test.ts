@@ -1,0 +1,295 @@
+// A queued update of a chat starts from the state the update before it left
+// (what it wrote, or read and left unchanged) instead of reading it again:
+// when that state is no older than the storage call that produced it took,
+// on a storage with compare-and-set, without a lease. The commit still
+// decides every outcome. Real bots over DenoKvStorage (`:memory:`), with a
+// storage wrapper that adds latency and counts reads.
+import { type Context } from "grammy";
+import {
+  type Enhance,
+  enhanceStorage,
+  lazySession,
+  type LazySessionFlavor,
+  session,
+  SessionConflictError,
+  type SessionFlavor,
+  type StorageAdapter,
+} from "../mod.ts";
+import { DenoKvStorage } from "../kv.ts";
+import { assert, assertEquals } from "./deps.ts";
+import { createBot, message, withKv } from "./_helpers.ts";
+
+interface Data {
+  count: number;
+  blob?: Uint8Array;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `inner` with `readMs` added to every read and `writeMs` to every write
+ * (after the call: the value is taken when the call is made, as a remote
+ * store serialises it then), counting the reads.
+ */
+function slow<T>(
+  inner: StorageAdapter<T>,
+  readMs: number,
+  writeMs: number,
+): StorageAdapter<T> & { reads: number } {
+  const late = async <R>(result: R | Promise<R>, ms: number): Promise<R> => {
+    await sleep(ms);
+    return await result;
+  };
+  const storage: StorageAdapter<T> & { reads: number } = {
+    reads: 0,
+    read: (key) => (storage.reads++, late(inner.read(key), readMs)),
+    write: (key, value) => late(inner.write(key, value), writeMs),
+    delete: (key) => late(inner.delete(key), writeMs),
+  };
+  if (inner.readWithVersion && inner.compareAndSet) {
+    storage.readWithVersion = (key) => (
+      storage.reads++, late(inner.readWithVersion!(key), readMs)
+    );
+    storage.compareAndSet = (key, expected, value, options) =>
+      late(inner.compareAndSet!(key, expected, value, options), writeMs);
+  }
+  if (inner.acquireLease) storage.acquireLease = inner.acquireLease.bind(inner);
+  return storage;
+}
+
+type Strict = Context & SessionFlavor<Data>;
+
+/** A strict bot: "+1" increments, anything else only looks. */
+function strictBot(storage: StorageAdapter<Data>, seen: number[]) {
+  const bot = createBot<Strict>();
+  bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+  bot.on("message:text", (ctx) => {
+    seen.push(ctx.session.count);
+    if (ctx.message.text === "+1") ctx.session.count++;
+  });
+  return bot;
+}
+
+Deno.test("a queued update is handed the state before it", async (t) => {
+  await t.step(
+    "after a write: one read for two updates",
+    () =>
+      withKv(async (kv) => {
+        const storage = slow(new DenoKvStorage<Data>(kv), 10, 20);
+        const seen: number[] = [];
+        const bot = strictBot(storage, seen);
+        await Promise.all([
+          bot.handleUpdate(message(1, "+1")),
+          bot.handleUpdate(message(1, "+1")),
+        ]);
+        assertEquals(seen, [0, 1]);
+        assertEquals(storage.reads, 1);
+        assertEquals((await kv.get(["sessions", "1"])).value, { count: 2 });
+      }),
+  );
+
+  await t.step("after a read that changed nothing", () =>
+    withKv(async (kv) => {
+      const storage = slow(new DenoKvStorage<Data>(kv), 20, 20);
+      const seen: number[] = [];
+      const bot = strictBot(storage, seen);
+      await bot.handleUpdate(message(1, "+1"));
+      await Promise.all([
+        bot.handleUpdate(message(1, "look")),
+        bot.handleUpdate(message(1, "+1")),
+        bot.handleUpdate(message(1, "look")),
+      ]);
+      assertEquals(seen, [0, 1, 1, 2]);
+      assertEquals(storage.reads, 2);
+      assertEquals((await kv.get(["sessions", "1"])).value, { count: 2 });
+    }));
+
+  await t.step("lazy sessions too", () =>
+    withKv(async (kv) => {
+      const storage = slow(new DenoKvStorage<Data>(kv), 10, 20);
+      const bot = createBot<Context & LazySessionFlavor<Data>>();
+      bot.use(lazySession({ storage, initial: () => ({ count: 0 }) }));
+      const seen: number[] = [];
+      bot.on("message:text", async (ctx) => {
+        const session = await ctx.session;
+        seen.push(session.count);
+        if (ctx.message.text === "+1") session.count++;
+      });
+      await Promise.all([
+        bot.handleUpdate(message(1, "+1")),
+        bot.handleUpdate(message(1, "+1")),
+        bot.handleUpdate(message(1, "look")),
+      ]);
+      assertEquals(seen, [0, 1, 2]);
+      assertEquals(storage.reads, 1);
+    }));
+
+  await t.step(
+    "a session in chunks, and through enhanceStorage",
+    () =>
+      withKv(async (kv) => {
+        const storage = slow(
+          enhanceStorage<Data>({
+            storage: new DenoKvStorage<Enhance<Data>>(kv),
+            millisecondsToLive: 60_000,
+          }),
+          10,
+          20,
+        );
+        const seen: number[] = [];
+        const bot = createBot<Strict>();
+        bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+        bot.on("message:text", (ctx) => {
+          seen.push(ctx.session.count);
+          ctx.session.count++;
+          ctx.session.blob = new Uint8Array(200_000).fill(ctx.session.count);
+        });
+        // No conflict: the version handed over is the one a read would give.
+        await Promise.all(
+          [1, 2, 3].map(() => bot.handleUpdate(message(1, "+1"))),
+        );
+        assertEquals(seen, [0, 1, 2]);
+        assertEquals(storage.reads, 1);
+        const stored = await storage.read("1");
+        assertEquals(stored?.count, 3);
+        assertEquals(stored?.blob?.[199_999], 3);
+      }),
+  );
+});
+
+Deno.test("what is handed over is what was stored", async (t) => {
+  await t.step(
+    "not a change made after the handler returned",
+    () =>
+      withKv(async (kv) => {
+        const storage = slow(new DenoKvStorage<Data>(kv), 10, 30);
+        const bot = createBot<Strict>();
+        bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+        const seen: number[] = [];
+        let late: Promise<void> | undefined;
+        bot.on("message:text", (ctx) => {
+          seen.push(ctx.session.count);
+          const session = ctx.session;
+          session.count++;
+          // Background work: changes the object while the write commits.
+          late ??= sleep(5).then(() => void (session.count = 999));
+        });
+        await Promise.all([
+          bot.handleUpdate(message(1, "+1")),
+          bot.handleUpdate(message(1, "+1")),
+        ]);
+        await late;
+        assertEquals(seen, [0, 1]);
+        assertEquals((await kv.get(["sessions", "1"])).value, { count: 2 });
+      }),
+  );
+
+  await t.step(
+    "a failed write hands nothing over: the next one reads",
+    () =>
+      withKv(async (kv) => {
+        const inner = new DenoKvStorage<Data>(kv);
+        const other = new DenoKvStorage<Data>(kv); // another instance
+        const storage = slow(inner, 10, 20);
+        const bot = createBot<Strict>();
+        bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+        const seen: number[] = [];
+        bot.on("message:text", async (ctx) => {
+          seen.push(ctx.session.count);
+          ctx.session.count++;
+          if (seen.length === 1) await other.write("1", { count: 100 });
+        });
+        const errors: unknown[] = [];
+        await Promise.all(
+          [1, 2].map(() =>
+            bot.handleUpdate(message(1, "+1")).catch((e) =>
+              errors.push(e.error)
+            )
+          ),
+        );
+        assertEquals(errors.length, 1);
+        assert(errors[0] instanceof SessionConflictError);
+        assertEquals(seen, [0, 100]);
+        assertEquals(storage.reads, 2);
+        assertEquals((await kv.get(["sessions", "1"])).value, { count: 101 });
+      }),
+  );
+
+  await t.step(
+    "a state another instance replaced is refused by the commit",
+    () =>
+      withKv(async (kv) => {
+        const other = new DenoKvStorage<Data>(kv);
+        const storage = slow(new DenoKvStorage<Data>(kv), 10, 20);
+        const bot = createBot<Strict>();
+        bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+        const seen: number[] = [];
+        bot.on("message:text", async (ctx) => {
+          seen.push(ctx.session.count);
+          if (seen.length === 2) await other.write("1", { count: 100 });
+          ctx.session.count++;
+        });
+        const errors: unknown[] = [];
+        await Promise.all(
+          [1, 2].map(() =>
+            bot.handleUpdate(message(1, "+1")).catch((e) =>
+              errors.push(e.error)
+            )
+          ),
+        );
+        assertEquals(seen, [0, 1]);
+        assertEquals(errors.length, 1);
+        assert(errors[0] instanceof SessionConflictError);
+        // The other instance's value stands.
+        assertEquals((await kv.get(["sessions", "1"])).value, { count: 100 });
+      }),
+  );
+});
+
+Deno.test("when a queued update reads after all", async (t) => {
+  await t.step(
+    "the state is older than the read that produced it took",
+    () =>
+      withKv(async (kv) => {
+        const storage = slow(new DenoKvStorage<Data>(kv), 5, 5);
+        const bot = createBot<Strict>();
+        bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+        bot.on("message:text", async (ctx) => {
+          void ctx.session.count;
+          await sleep(40); // a slow handler that changes nothing
+        });
+        await Promise.all([1, 2].map(() => bot.handleUpdate(message(1, "x"))));
+        assertEquals(storage.reads, 2);
+      }),
+  );
+
+  for (
+    const [name, make] of [
+      [
+        "a storage with a lease",
+        (kv: Deno.Kv) => new DenoKvStorage<Data>(kv, { lease: true }),
+      ],
+      [
+        "a storage without compare-and-set",
+        (kv: Deno.Kv) => {
+          const inner = new DenoKvStorage<Data>(kv);
+          return {
+            read: (key: string) => inner.read(key),
+            write: (key: string, value: Data) => inner.write(key, value),
+            delete: (key: string) => inner.delete(key),
+          };
+        },
+      ],
+    ] as const
+  ) {
+    await t.step(name, () =>
+      withKv(async (kv) => {
+        const storage = slow<Data>(make(kv), 10, 20);
+        const seen: number[] = [];
+        const bot = strictBot(storage, seen);
+        await Promise.all([1, 2].map(() => bot.handleUpdate(message(1, "+1"))));
+        assertEquals(seen, [0, 1]);
+        assertEquals(storage.reads, 2);
+      }));
+  }
+});

@@ -50,6 +50,7 @@ function isGift(value: unknown): value is Gift {
 export class HandOver {
   #learned: Learned | undefined = undefined;
   #gift: Gift | undefined = undefined;
+  #start = 0;
 
   constructor(readonly hold: KeyHold) {}
 
@@ -61,13 +62,15 @@ export class HandOver {
     return gift;
   }
 
-  /** Times a read that starts now: call the result when it has ended. */
-  reading(): () => void {
-    const start = performance.now();
-    return () => {
-      const at = performance.now();
-      this.#learned = { at, span: at - start };
-    };
+  /** A read starts now (its time is what a state's age is measured by). */
+  reading(): void {
+    this.#start = performance.now();
+  }
+
+  /** The read started by `reading()` has ended. */
+  read(): void {
+    const at = performance.now();
+    this.#learned = { at, span: at - this.#start };
   }
 
   /**

@@ -128,10 +128,10 @@ export class PropertySession<S> {
     if (gift !== undefined) {
       return this.#apply(gift.stored as S | undefined, gift.version);
     }
-    const read = this.#handOver?.reading();
+    this.#handOver?.reading();
     const { storage, immediate } = this.options;
     return readSession(storage, immediate, key, (stored, version, own) => {
-      read?.();
+      this.#handOver?.read();
       return this.#apply(stored, version, own);
     });
   }

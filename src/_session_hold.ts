@@ -17,6 +17,8 @@ export class KeyHold {
   #locking: Promise<void> | undefined = undefined;
   #held: string | undefined = undefined;
   #tried = false;
+  // Only an owner that waited for the lock can have been left a gift.
+  #waited = false;
 
   constructor(
     readonly owner: object,
@@ -54,6 +56,7 @@ export class KeyHold {
       if (acquired === true) {
         this.#held = name;
       } else if (acquired !== false) {
+        this.#waited = true;
         waiting = acquired.then(() => {
           if (this.finished()) sessionLocks.release(name, this.owner);
           else this.#held = name;
@@ -87,7 +90,7 @@ export class KeyHold {
   /** What the update before this one left with the lock (once). */
   takeGift(): unknown {
     // (A lock table made by an older copy of this module has no gifts.)
-    return this.#held === undefined
+    return this.#held === undefined || !this.#waited
       ? undefined
       : sessionLocks.takeGift?.(this.#held, this.owner);
   }

@@ -4,7 +4,7 @@
 // on a storage with compare-and-set, without a lease. The commit still
 // decides every outcome. Real bots over DenoKvStorage (`:memory:`), with a
 // storage wrapper that adds latency and counts reads.
-import { type Context } from "grammy";
+import type { Context } from "grammy";
 import {
   type Enhance,
   enhanceStorage,

@@ -124,6 +124,69 @@ Deno.test("a queued update is handed the state before it", async (t) => {
       assertEquals(storage.reads, 1);
     }));
 
+  await t.step("after a delete", () =>
+    withKv(async (kv) => {
+      for (
+        const inner of [
+          new DenoKvStorage<Data>(kv, { prefix: ["plain"] }),
+          enhanceStorage<Data>({
+            storage: new DenoKvStorage<Enhance<Data>>(kv, {
+              prefix: ["enhanced"],
+            }),
+          }),
+        ]
+      ) {
+        const storage = slow(inner, 10, 20);
+        const bot = createBot<Strict>();
+        bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+        const seen: number[] = [];
+        bot.on("message:text", (ctx) => {
+          seen.push(ctx.session.count);
+          if (ctx.message.text === "/reset") ctx.session = undefined!;
+          else ctx.session.count++;
+        });
+        await bot.handleUpdate(message(1, "+1"));
+        await Promise.all([
+          bot.handleUpdate(message(1, "/reset")),
+          bot.handleUpdate(message(1, "+1")),
+        ]);
+        assertEquals(seen, [0, 1, 0]);
+        assertEquals(storage.reads, 2);
+        assertEquals((await storage.read("1"))?.count, 1);
+      }
+    }));
+
+  await t.step("each part of a multi session", () =>
+    withKv(async (kv) => {
+      const storage = slow(new DenoKvStorage<number>(kv), 10, 20);
+      const bot = createBot<
+        Context & SessionFlavor<{ chat: number; user: number }>
+      >();
+      bot.use(session({
+        type: "multi",
+        chat: { storage, initial: () => 0 },
+        user: {
+          storage,
+          initial: () => 0,
+          getSessionKey: (ctx) => `user-${ctx.from?.id}`,
+        },
+      }));
+      bot.on("message:text", (ctx) => {
+        ctx.session.chat++;
+        ctx.session.user++;
+      });
+      await Promise.all(
+        [1, 2, 3].map(() => bot.handleUpdate(message(1, "+1"))),
+      );
+      // The first update reads both parts; the others are handed the chat
+      // part. They wait for the user part only once they hold the chat part
+      // (locks are taken in order), after the write before was made, which
+      // then had no update waiting to copy it for: they read it.
+      assertEquals(storage.reads, 4);
+      assertEquals(await storage.read("1"), 3);
+      assertEquals(await storage.read("user-1"), 3);
+    }));
+
   await t.step(
     "a session in chunks, and through enhanceStorage",
     () =>

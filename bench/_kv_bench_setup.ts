@@ -201,13 +201,16 @@ function textUpdate(chatOf: (id: number) => number, text: string): Update {
   };
 }
 
+let mixes = 0;
 /**
- * Ten updates for ten chats: 7 never touch the session, 2 only read it,
- * 1 changes it (the 70/20/10 mix).
+ * Ten updates for ten chats, one each: 7 never touch the session, 2 only
+ * read it, 1 changes it (the 70/20/10 mix). Each call gives every chat the
+ * next kind of update, so that over ten calls each chat gets each one.
  */
 export function mix(): Update[] {
+  const turn = mixes++;
   return MIX_TEXTS.map((text, i) =>
-    textUpdate((id) => 1000 + ((id + i) % 10), text)
+    textUpdate(() => 1000 + ((turn + i) % 10), text)
   );
 }
 

@@ -5,7 +5,7 @@
 // Assumptions (stated in the README): a KV read (get, getMany, list) takes
 // 5 ms and a commit (atomic, set, delete) 25 ms, the rest of KV is a local
 // file; the latency is added by a wrapper, so CPU time is real. Two loads:
-// - the 70/20/10 mix over 200 chats (7 of 10 updates never touch the
+// - the 70/20/10 mix over 10 chats (7 of 10 updates never touch the
 //   session, 2 read it, 1 changes it), sequential and 32 in flight: KV
 //   calls per update and updates per second, lease vs none, strict and lazy;
 // - a hot chat: two instances (two stores on one KV, as two isolates) share
@@ -160,7 +160,7 @@ try {
 console.log(
   `Deploy latency (read ${READ_MS} ms, commit ${COMMIT_MS} ms), medians of ${rounds} rounds`,
 );
-console.log("70/20/10 mix over 200 chats:");
+console.log("70/20/10 mix over 10 chats:");
 for (const [name, { rate, calls }] of mixResults) {
   const base = mixResults.get(name.replace("+lease", ""))!;
   console.log(

@@ -82,7 +82,6 @@ export class HandOver {
     if (learned === undefined || !this.hold.hasWaiters()) return;
     const stored = existed ? baseline.giveAway() : undefined;
     if (existed && stored === undefined) return; // not copyable
-    if (performance.now() - learned.at > learned.span) return; // too old
     this.#gift = { stored, version, ...learned };
   }
 
@@ -106,10 +105,13 @@ export class HandOver {
     };
   }
 
-  /** What this update leaves with the lock (given once). */
+  /** What this update leaves with the lock (given once), if still fresh. */
   leave(): Gift | undefined {
     const gift = this.#gift;
     this.#gift = undefined;
+    if (gift === undefined || performance.now() - gift.at > gift.span) {
+      return undefined;
+    }
     return gift;
   }
 }

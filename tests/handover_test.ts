@@ -251,29 +251,11 @@ Deno.test("what is handed over is what was stored", async (t) => {
     "a failed write hands nothing over: the next one reads",
     () =>
       withKv(async (kv) => {
-        const inner = new DenoKvStorage<Data>(kv);
-        const other = new DenoKvStorage<Data>(kv); // another instance
-        const storage = slow(inner, 10, 20);
-        const bot = createBot<Strict>();
-        bot.use(session({ storage, initial: () => ({ count: 0 }) }));
-        const seen: number[] = [];
-        bot.on("message:text", async (ctx) => {
-          seen.push(ctx.session.count);
-          ctx.session.count++;
-          if (seen.length === 1) await other.write("1", { count: 100 });
-        });
-        const errors: unknown[] = [];
-        await Promise.all(
-          [1, 2].map(() =>
-            bot.handleUpdate(message(1, "+1")).catch((e) =>
-              errors.push(e.error)
-            )
-          ),
-        );
+        const { seen, errors, reads } = await racedByAnother(kv, 1);
         assertEquals(errors.length, 1);
         assert(errors[0] instanceof SessionConflictError);
         assertEquals(seen, [0, 100]);
-        assertEquals(storage.reads, 2);
+        assertEquals(reads, 2);
         assertEquals((await kv.get(["sessions", "1"])).value, { count: 101 });
       }),
   );
@@ -282,24 +264,7 @@ Deno.test("what is handed over is what was stored", async (t) => {
     "a state another instance replaced is refused by the commit",
     () =>
       withKv(async (kv) => {
-        const other = new DenoKvStorage<Data>(kv);
-        const storage = slow(new DenoKvStorage<Data>(kv), 10, 20);
-        const bot = createBot<Strict>();
-        bot.use(session({ storage, initial: () => ({ count: 0 }) }));
-        const seen: number[] = [];
-        bot.on("message:text", async (ctx) => {
-          seen.push(ctx.session.count);
-          if (seen.length === 2) await other.write("1", { count: 100 });
-          ctx.session.count++;
-        });
-        const errors: unknown[] = [];
-        await Promise.all(
-          [1, 2].map(() =>
-            bot.handleUpdate(message(1, "+1")).catch((e) =>
-              errors.push(e.error)
-            )
-          ),
-        );
+        const { seen, errors } = await racedByAnother(kv, 2);
         assertEquals(seen, [0, 1]);
         assertEquals(errors.length, 1);
         assert(errors[0] instanceof SessionConflictError);
@@ -308,6 +273,31 @@ Deno.test("what is handed over is what was stored", async (t) => {
       }),
   );
 });
+
+/**
+ * Two "+1" updates of chat 1 in flight on a bot over `kv`, while another
+ * instance writes `{ count: 100 }` in the handler of update `during`: what
+ * the handlers saw, the errors, and the reads.
+ */
+async function racedByAnother(kv: Deno.Kv, during: number) {
+  const other = new DenoKvStorage<Data>(kv);
+  const storage = slow(new DenoKvStorage<Data>(kv), 10, 20);
+  const bot = createBot<Strict>();
+  bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+  const seen: number[] = [];
+  bot.on("message:text", async (ctx) => {
+    seen.push(ctx.session.count);
+    if (seen.length === during) await other.write("1", { count: 100 });
+    ctx.session.count++;
+  });
+  const errors: unknown[] = [];
+  await Promise.all(
+    [1, 2].map(() =>
+      bot.handleUpdate(message(1, "+1")).catch((e) => errors.push(e.error))
+    ),
+  );
+  return { seen, errors, reads: storage.reads };
+}
 
 Deno.test("when a queued update reads after all", async (t) => {
   await t.step(

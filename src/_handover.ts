@@ -36,8 +36,6 @@ export interface Gift {
   span: number;
 }
 
-type Learned = Pick<Gift, "at" | "span">;
-
 // Left by a copy of this module, perhaps another version: checked.
 function isGift(value: unknown): value is Gift {
   return typeof value === "object" && value !== null &&
@@ -48,9 +46,11 @@ function isGift(value: unknown): value is Gift {
 
 /** The hand-over of one session property for one update. */
 export class HandOver {
-  #learned: Learned | undefined = undefined;
   #gift: Gift | undefined = undefined;
-  #start = 0;
+  // When the state this update started from was learned, and how long the
+  // storage call took (NaN: not learned, no gift can be left).
+  #at = NaN;
+  #span = NaN;
 
   constructor(readonly hold: KeyHold) {}
 
@@ -58,19 +58,21 @@ export class HandOver {
   take(): Gift | undefined {
     const gift = this.hold.takeGift();
     if (!isGift(gift)) return undefined;
-    this.#learned = gift;
+    this.#at = gift.at;
+    this.#span = gift.span;
     return gift;
   }
 
   /** A read starts now (its time is what a state's age is measured by). */
   reading(): void {
-    this.#start = performance.now();
+    this.#at = performance.now();
   }
 
   /** The read started by `reading()` has ended. */
   read(): void {
     const at = performance.now();
-    this.#learned = { at, span: at - this.#start };
+    this.#span = at - this.#at;
+    this.#at = at;
   }
 
   /**
@@ -78,11 +80,10 @@ export class HandOver {
    * `baseline`, its `version`) for an update waiting on the key.
    */
   leaveRead(existed: boolean, baseline: ReadBaseline, version: Version): void {
-    const learned = this.#learned;
-    if (learned === undefined || !this.hold.hasWaiters()) return;
+    if (Number.isNaN(this.#span) || !this.hold.hasWaiters()) return;
     const stored = existed ? baseline.giveAway() : undefined;
     if (existed && stored === undefined) return; // not copyable
-    this.#gift = { stored, version, ...learned };
+    this.#gift = { stored, version, at: this.#at, span: this.#span };
   }
 
   /**

@@ -218,6 +218,32 @@ Deno.test("a queued update is handed the state before it", async (t) => {
         assertEquals(stored?.blob?.[199_999], 3);
       }),
   );
+
+  await t.step(
+    "from inline to chunks and back, with timeToLive",
+    () =>
+      withKv(async (kv) => {
+        const inner = new DenoKvStorage<Data>(kv, { timeToLive: 60_000 });
+        const storage = slow(inner, 10, 20);
+        const seen: number[] = [];
+        const bot = createBot<Strict>();
+        bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+        bot.on("message:text", (ctx) => {
+          seen.push(ctx.session.count);
+          const count = ++ctx.session.count;
+          if (count === 2) ctx.session.blob = new Uint8Array(100_000);
+          if (count === 3) delete ctx.session.blob;
+        });
+        // Every version handed over is the one a read would give: no conflict.
+        await Promise.all(
+          [1, 2, 3, 4].map(() => bot.handleUpdate(message(1, "+1"))),
+        );
+        assertEquals(seen, [0, 1, 2, 3]);
+        assertEquals(storage.reads, 1);
+        assertEquals(await inner.read("1"), { count: 4 });
+        assertEquals((await inner.readInfo("1"))?.chunks, 0);
+      }),
+  );
 });
 
 Deno.test("what is handed over is what was stored", async (t) => {

@@ -330,12 +330,12 @@ Deno.test("when a queued update reads after all", async (t) => {
     "the state is older than the read that produced it took",
     () =>
       withKv(async (kv) => {
-        const storage = slow(new DenoKvStorage<Data>(kv), 5, 5);
+        const storage = slow(new DenoKvStorage<Data>(kv), 1, 1);
         const bot = createBot<Strict>();
         bot.use(session({ storage, initial: () => ({ count: 0 }) }));
         bot.on("message:text", async (ctx) => {
           void ctx.session.count;
-          await sleep(40); // a slow handler that changes nothing
+          await sleep(250); // much longer than the read
         });
         await Promise.all([1, 2].map(() => bot.handleUpdate(message(1, "x"))));
         assertEquals(storage.reads, 2);

@@ -155,11 +155,7 @@ function checkProperties(
       remembered = true;
     }
     try {
-      if (typeof inner === "object") {
-        if (inner !== null) checkObject(inner, seen, depth + 1);
-      } else if (typeof inner === "function" || typeof inner === "symbol") {
-        throw new Unstorable(primitiveRefusal(inner)!);
-      }
+      check(inner, seen, depth + 1);
     } catch (error) {
       if (error instanceof Unstorable) {
         const index = kind === ARRAY ? arrayIndex(key) : -1;

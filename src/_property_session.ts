@@ -49,7 +49,8 @@ export class PropertySession<S> {
   // The key's lock and the storage's lease (see `_session_hold.ts`), and
   // the state handed over between updates of the key (`_handover.ts`).
   readonly #hold: KeyHold;
-  readonly #handOver: HandOver | undefined;
+  // Made by the first read: an update that reads nothing leaves nothing.
+  #handOver: HandOver | undefined = undefined;
 
   constructor(
     readonly options: ResolvedOptions<S>,
@@ -59,7 +60,6 @@ export class PropertySession<S> {
     readonly owner: object,
   ) {
     this.#hold = new KeyHold(owner, this, () => this.#finished);
-    if (options.handOver) this.#handOver = new HandOver(this.#hold);
   }
 
   #lockName: string | undefined = undefined;
@@ -124,6 +124,7 @@ export class PropertySession<S> {
   }
 
   #readStored(key: string): unknown {
+    if (this.options.handOver) this.#handOver ??= new HandOver(this.#hold);
     const gift = this.#handOver?.take();
     if (gift !== undefined) {
       return this.#apply(gift.stored as S | undefined, gift.version);

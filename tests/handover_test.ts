@@ -59,10 +59,16 @@ function slow<T>(
 
 type Strict = Context & SessionFlavor<Data>;
 
-/** A strict bot: "+1" increments, anything else only looks. */
-function strictBot(storage: StorageAdapter<Data>, seen: number[]) {
+/** A bot with a strict session over `storage`, and no handler yet. */
+function sessionBot(storage: StorageAdapter<Data>) {
   const bot = createBot<Strict>();
   bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+  return bot;
+}
+
+/** A strict bot: "+1" increments, anything else only looks. */
+function strictBot(storage: StorageAdapter<Data>, seen: number[]) {
+  const bot = sessionBot(storage);
   bot.on("message:text", (ctx) => {
     seen.push(ctx.session.count);
     if (ctx.message.text === "+1") ctx.session.count++;
@@ -137,8 +143,7 @@ Deno.test("a queued update is handed the state before it", async (t) => {
         ]
       ) {
         const storage = slow(inner, 10, 20);
-        const bot = createBot<Strict>();
-        bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+        const bot = sessionBot(storage);
         const seen: number[] = [];
         bot.on("message:text", (ctx) => {
           seen.push(ctx.session.count);
@@ -200,8 +205,7 @@ Deno.test("a queued update is handed the state before it", async (t) => {
           20,
         );
         const seen: number[] = [];
-        const bot = createBot<Strict>();
-        bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+        const bot = sessionBot(storage);
         bot.on("message:text", (ctx) => {
           seen.push(ctx.session.count);
           ctx.session.count++;
@@ -226,8 +230,7 @@ Deno.test("a queued update is handed the state before it", async (t) => {
         const inner = new DenoKvStorage<Data>(kv, { timeToLive: 60_000 });
         const storage = slow(inner, 10, 20);
         const seen: number[] = [];
-        const bot = createBot<Strict>();
-        bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+        const bot = sessionBot(storage);
         bot.on("message:text", (ctx) => {
           seen.push(ctx.session.count);
           const count = ++ctx.session.count;
@@ -252,8 +255,7 @@ Deno.test("what is handed over is what was stored", async (t) => {
     () =>
       withKv(async (kv) => {
         const storage = slow(new DenoKvStorage<Data>(kv), 10, 30);
-        const bot = createBot<Strict>();
-        bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+        const bot = sessionBot(storage);
         const seen: number[] = [];
         let late: Promise<void> | undefined;
         bot.on("message:text", (ctx) => {
@@ -308,8 +310,7 @@ Deno.test("what is handed over is what was stored", async (t) => {
 async function racedByAnother(kv: Deno.Kv, during: number) {
   const other = new DenoKvStorage<Data>(kv);
   const storage = slow(new DenoKvStorage<Data>(kv), 10, 20);
-  const bot = createBot<Strict>();
-  bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+  const bot = sessionBot(storage);
   const seen: number[] = [];
   bot.on("message:text", async (ctx) => {
     seen.push(ctx.session.count);
@@ -331,8 +332,7 @@ Deno.test("when a queued update reads after all", async (t) => {
     () =>
       withKv(async (kv) => {
         const storage = slow(new DenoKvStorage<Data>(kv), 1, 1);
-        const bot = createBot<Strict>();
-        bot.use(session({ storage, initial: () => ({ count: 0 }) }));
+        const bot = sessionBot(storage);
         bot.on("message:text", async (ctx) => {
           void ctx.session.count;
           await sleep(250); // much longer than the read

@@ -204,3 +204,70 @@ export function spawnFixture(
     ...io,
   }).spawn();
 }
+
+/** The lines a child writes to `stream`, as they come. */
+async function* lines(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<string> {
+  let buffered = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    let end;
+    while ((end = buffered.indexOf("\n")) >= 0) {
+      yield buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+    }
+  }
+  if (buffered !== "") yield buffered;
+}
+
+/**
+ * Runs `count` processes of the fixture `name` (the i-th, from 0, with
+ * `argsOf(i)`) together: each prints "ready" once set up and starts when its
+ * stdin is closed, which happens once all are ready. Returns the last line
+ * each printed, parsed as JSON (its report). A process that fails throws
+ * with its stderr; all are killed if anything fails.
+ */
+export async function runTogether<R>(
+  name: string,
+  count: number,
+  argsOf: (i: number) => string[],
+): Promise<R[]> {
+  const children = Array.from(
+    { length: count },
+    (_, i) => spawnFixture(name, argsOf(i), { stdin: "piped" }),
+  );
+  const outputs = children.map((child) => lines(child.stdout));
+  const stderrs = children.map((child) => new Response(child.stderr).text());
+  try {
+    for (const [i, output] of outputs.entries()) {
+      for (;;) {
+        const { done, value } = await output.next();
+        if (done) {
+          throw new Error(`process ${i} did not start: ${await stderrs[i]}`);
+        }
+        if (value === "ready") break;
+      }
+    }
+    for (const child of children) await child.stdin.close();
+    const reports: R[] = [];
+    for (const [i, output] of outputs.entries()) {
+      let last = "";
+      for await (const line of output) last = line;
+      const status = await children[i]!.status;
+      if (!status.success) throw new Error(await stderrs[i]);
+      reports.push(JSON.parse(last) as R);
+    }
+    return reports;
+  } finally {
+    for (const child of children) {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already exited.
+      }
+      await child.status;
+    }
+    await Promise.all(stderrs);
+  }
+}

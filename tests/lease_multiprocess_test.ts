@@ -5,71 +5,28 @@
 import { DenoKvStorage } from "../kv.ts";
 import type { LeaseBotReport } from "./fixtures/lease_bot.ts";
 import { assert, assertEquals } from "./deps.ts";
-import { settlesWithin, spawnFixture } from "./_helpers.ts";
+import { runTogether, settlesWithin } from "./_helpers.ts";
 
 const PROCESSES = 4;
 const UPDATES = 300;
 const IN_FLIGHT = 8;
 
-async function runProcesses(
+function runProcesses(
   path: string,
   mode: "strict" | "lazy",
   lease: "lease" | "none",
   updates = UPDATES,
   chats = 5,
 ): Promise<LeaseBotReport[]> {
-  const children = Array.from(
-    { length: PROCESSES },
-    (_, i) =>
-      spawnFixture("lease_bot.ts", [
-        path,
-        mode,
-        lease,
-        `${updates}`,
-        `${IN_FLIGHT}`,
-        `${i + 1}`,
-        `${chats}`,
-      ], { stdin: "piped" }),
-  );
-  const outputs = children.map((child) =>
-    child.stdout.pipeThrough(new TextDecoderStream()).getReader()
-  );
-  const stderrs = children.map((child) => new Response(child.stderr).text());
-  try {
-    const texts = outputs.map(() => "");
-    // Start them together, once all of them are set up.
-    for (const [i, output] of outputs.entries()) {
-      while (!texts[i]!.includes("ready\n")) {
-        const { done, value } = await output.read();
-        if (done) throw new Error(`process ${i}: ${await stderrs[i]}`);
-        texts[i] += value;
-      }
-    }
-    for (const child of children) await child.stdin.close();
-    const reports: LeaseBotReport[] = [];
-    for (const [i, output] of outputs.entries()) {
-      for (;;) {
-        const { done, value } = await output.read();
-        if (done) break;
-        texts[i] += value;
-      }
-      const status = await children[i]!.status;
-      if (!status.success) throw new Error(await stderrs[i]);
-      const last = texts[i]!.trim().split("\n").at(-1)!;
-      reports.push(JSON.parse(last) as LeaseBotReport);
-    }
-    return reports;
-  } finally {
-    for (const child of children) {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already exited.
-      }
-      await child.status;
-    }
-    await Promise.all(stderrs);
-  }
+  return runTogether<LeaseBotReport>("lease_bot.ts", PROCESSES, (i) => [
+    path,
+    mode,
+    lease,
+    `${updates}`,
+    `${IN_FLIGHT}`,
+    `${i + 1}`,
+    `${chats}`,
+  ]);
 }
 
 async function storedSum(path: string): Promise<number> {

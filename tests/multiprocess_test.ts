@@ -16,79 +16,27 @@
 import { DenoKvStorage } from "../kv.ts";
 import type { Report } from "./fixtures/kv_counter.ts";
 import { assert, assertEquals } from "./deps.ts";
-import { spawnFixture } from "./_helpers.ts";
+import { runTogether } from "./_helpers.ts";
 
 const PROCESSES = 4;
 const UPDATES_PER_PROCESS = 250;
 const IN_FLIGHT = 32;
 
-/** Reads lines from a child's stdout. */
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<
-  string
-> {
-  let buffered = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffered += chunk;
-    let end;
-    while ((end = buffered.indexOf("\n")) >= 0) {
-      yield buffered.slice(0, end);
-      buffered = buffered.slice(end + 1);
-    }
-  }
-  if (buffered !== "") yield buffered;
-}
-
 /** Runs the processes at once on the KV file `path`; returns their reports. */
-async function runProcesses(
+function runProcesses(
   path: string,
   mode: "strict" | "lazy" | "multi",
   attempts: number,
   inFlight = IN_FLIGHT,
 ): Promise<Report[]> {
-  const children = Array.from(
-    { length: PROCESSES },
-    (_, i) =>
-      spawnFixture("kv_counter.ts", [
-        path,
-        mode,
-        `${UPDATES_PER_PROCESS}`,
-        `${inFlight}`,
-        `${i + 1}`,
-        `${attempts}`,
-      ], { stdin: "piped" }),
-  );
-  const outputs = children.map((child) => lines(child.stdout));
-  const stderrs = children.map((child) => new Response(child.stderr).text());
-  try {
-    // Start them together, once all of them are set up.
-    for (const [i, output] of outputs.entries()) {
-      const first = await output.next();
-      if (first.value !== "ready") {
-        children[i]!.kill();
-        throw new Error(`process ${i} did not start: ${await stderrs[i]}`);
-      }
-    }
-    for (const child of children) await child.stdin.close();
-    const reports: Report[] = [];
-    for (const [i, output] of outputs.entries()) {
-      let last = "";
-      for await (const line of output) last = line;
-      const status = await children[i]!.status;
-      if (!status.success) throw new Error(await stderrs[i]);
-      reports.push(JSON.parse(last) as Report);
-    }
-    return reports;
-  } finally {
-    for (const child of children) {
-      try {
-        child.kill();
-      } catch {
-        // Already exited.
-      }
-      await child.status;
-    }
-    await Promise.all(stderrs);
-  }
+  return runTogether<Report>("kv_counter.ts", PROCESSES, (i) => [
+    path,
+    mode,
+    `${UPDATES_PER_PROCESS}`,
+    `${inFlight}`,
+    `${i + 1}`,
+    `${attempts}`,
+  ]);
 }
 
 /** Sums the counters stored under `prefix` in the KV file `path`. */

@@ -12,6 +12,7 @@
 import type { Bot, Context, Transformer } from "grammy";
 import type { Chat, Message, Update, User, UserFromGetMe } from "grammy/types";
 import process from "node:process";
+import { lines } from "./_lines.ts";
 
 // grammY's npm build loads node-fetch, which makes Node print a deprecation
 // warning about `punycode` on every start: noise in a terminal chat.
@@ -331,21 +332,6 @@ function onInterrupt(handler: () => unknown): () => void {
   };
   Deno.addSignalListener("SIGINT", listener);
   return () => Deno.removeSignalListener("SIGINT", listener);
-}
-
-async function* lines(
-  input: ReadableStream<Uint8Array>,
-): AsyncGenerator<string> {
-  let buffered = "";
-  for await (const chunk of input.pipeThrough(new TextDecoderStream())) {
-    buffered += chunk;
-    let end: number;
-    while ((end = buffered.indexOf("\n")) !== -1) {
-      yield buffered.slice(0, end).replace(/\r$/, "");
-      buffered = buffered.slice(end + 1);
-    }
-  }
-  if (buffered !== "") yield buffered.replace(/\r$/, "");
 }
 
 /** A stable positive id for a name (FNV-1a), so ids survive restarts. */

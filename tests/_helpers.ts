@@ -3,6 +3,7 @@
 import { Bot, BotError, type Context } from "grammy";
 import type { Update } from "grammy/types";
 import type { StorageAdapter } from "../mod.ts";
+import { lines } from "../examples/_lines.ts";
 
 /** A bot with known bot info whose API calls are answered locally. */
 export function createBot<C extends Context>(): Bot<C> & { replies: string[] } {
@@ -203,22 +204,6 @@ export function spawnFixture(
     stderr: "piped",
     ...io,
   }).spawn();
-}
-
-/** The lines a child writes to `stream`, as they come. */
-async function* lines(
-  stream: ReadableStream<Uint8Array>,
-): AsyncGenerator<string> {
-  let buffered = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffered += chunk;
-    let end;
-    while ((end = buffered.indexOf("\n")) >= 0) {
-      yield buffered.slice(0, end);
-      buffered = buffered.slice(end + 1);
-    }
-  }
-  if (buffered !== "") yield buffered;
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   countingKv,
   type Counts,
   type Data,
+  median,
   mix,
   slowKv,
 } from "./_kv_bench_setup.ts";
@@ -79,9 +80,6 @@ async function feed(
   }));
   return { conflicts };
 }
-
-const median = (xs: number[]) =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const rounds = Number(Deno.args[0] ?? 3);
 const dir = await Deno.makeTempDir();

@@ -10,6 +10,10 @@
 //   fails the write with a conflict, as an overtaken read would); it makes
 //   no leases (another process may take the key between two holders); the
 //   updates of a key run one after another.
+// - Only while the store still knows the version handed over
+//   (`_known_version.ts`): a write through the store that the middleware
+//   did not make (the handler deleted, wrote or moved the key through the
+//   storage) makes the next update read, so it sees that write.
 // - Only a state no older than the storage call that produced it took: what
 //   is handed over is at most about twice as old as a fresh read would be,
 //   so the state of a slow handler is read again by the next update.
@@ -23,6 +27,7 @@ import { deepClone } from "./_clone.ts";
 import type { ReadBaseline } from "./_read_baseline.ts";
 import type { KeyHold } from "./_session_hold.ts";
 import type { Version } from "./storage_adapter.ts";
+import { knownVersion } from "./_known_version.ts";
 
 /** What an update leaves for the next update queued on its key. */
 export interface Gift {
@@ -52,12 +57,17 @@ export class HandOver {
   #at = NaN;
   #span = NaN;
 
-  constructor(readonly hold: KeyHold) {}
+  constructor(readonly hold: KeyHold, readonly storage: object) {}
 
-  /** What the update before this one left with the lock (taken once). */
-  take(): Gift | undefined {
+  /**
+   * What the update before this one left with the lock (taken once), if
+   * the store still knows its version for `key`.
+   */
+  take(key: string): Gift | undefined {
     const gift = this.hold.takeGift();
-    if (!isGift(gift)) return undefined;
+    if (!isGift(gift) || knownVersion(this.storage, key) !== gift.version) {
+      return undefined;
+    }
     this.#at = gift.at;
     this.#span = gift.span;
     return gift;

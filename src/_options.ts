@@ -9,6 +9,7 @@ import { lockPrefix } from "./_key_lock.ts";
 import { isPromiseLike } from "./_util.ts";
 import { deepClone } from "./_clone.ts";
 import { migratingChatKey } from "./chat_migration.ts";
+import { remembersVersions } from "./_known_version.ts";
 
 /** Session options with defaults applied. */
 export interface ResolvedOptions<S> {
@@ -32,7 +33,8 @@ export interface ResolvedOptions<S> {
   immediate: boolean;
   /**
    * A queued update may start from the state the update before it left
-   * (`_handover.ts`): the storage has compare-and-set and no lease, and
+   * (`_handover.ts`): the storage has compare-and-set and no lease, it
+   * remembers the version it last saw per key (`_known_version.ts`), and
    * updates of a key run one after another.
    */
   handOver: boolean;
@@ -157,7 +159,8 @@ export function resolveOptions<S, C extends SessionContext>(
     immediate,
     handOver: sequential !== false && !immediate &&
       store.readWithVersion !== undefined &&
-      store.compareAndSet !== undefined && store.acquireLease === undefined,
+      store.compareAndSet !== undefined && store.acquireLease === undefined &&
+      remembersVersions(store),
     migrationPrefix: migrate ? prefix : undefined,
   };
 }

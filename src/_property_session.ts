@@ -124,8 +124,10 @@ export class PropertySession<S> {
   }
 
   #readStored(key: string): unknown {
-    if (this.options.handOver) this.#handOver ??= new HandOver(this.#hold);
-    const gift = this.#handOver?.take();
+    if (this.options.handOver) {
+      this.#handOver ??= new HandOver(this.#hold, this.options.storage);
+    }
+    const gift = this.#handOver?.take(key);
     if (gift !== undefined) {
       return this.#apply(gift.stored as S | undefined, gift.version);
     }

@@ -16,6 +16,11 @@ import type {
 } from "./storage_adapter.ts";
 import { type Enhance, EnhanceCodec } from "./_enhance_value.ts";
 import { type Migrations, sortMigrations } from "./_migrations.ts";
+import {
+  KNOWN_VERSION,
+  knownVersion,
+  remembersVersions,
+} from "./_known_version.ts";
 
 export type { Enhance } from "./_enhance_value.ts";
 export type { Migrations } from "./_migrations.ts";
@@ -269,6 +274,15 @@ class EnhancedStorage<T> {
       adapter.readWithVersion = (key) => this.readWithVersion(key);
       adapter.compareAndSet = (key, expected, value, options) =>
         this.compareAndSet(key, expected, value, options);
+      // Versions are the wrapped store's: so is what it remembers of them.
+      if (remembersVersions(inner)) {
+        Object.defineProperty(adapter, KNOWN_VERSION, {
+          value: (key: string) => {
+            const version = knownVersion(inner, key);
+            return version === false ? undefined : version;
+          },
+        });
+      }
     }
     return adapter;
   }

@@ -14,47 +14,16 @@ import {
   SessionConflictError,
   type SessionFlavor,
   type StorageAdapter,
+  type Version,
 } from "../mod.ts";
 import { DenoKvStorage } from "../kv.ts";
 import { assert, assertEquals } from "./deps.ts";
 import { createBot, message, withKv } from "./_helpers.ts";
+import { sleep, slow } from "./_slow_storage.ts";
 
 interface Data {
   count: number;
   blob?: Uint8Array;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * `inner` with `readMs` added to every read and `writeMs` to every write
- * (after the call: the value is taken when the call is made, as a remote
- * store serialises it then), counting the reads.
- */
-function slow<T>(
-  inner: StorageAdapter<T>,
-  readMs: number,
-  writeMs: number,
-): StorageAdapter<T> & { reads: number } {
-  const late = async <R>(result: R | Promise<R>, ms: number): Promise<R> => {
-    await sleep(ms);
-    return await result;
-  };
-  const storage: StorageAdapter<T> & { reads: number } = {
-    reads: 0,
-    read: (key) => (storage.reads++, late(inner.read(key), readMs)),
-    write: (key, value) => late(inner.write(key, value), writeMs),
-    delete: (key) => late(inner.delete(key), writeMs),
-  };
-  if (inner.readWithVersion && inner.compareAndSet) {
-    storage.readWithVersion = (key) => (
-      storage.reads++, late(inner.readWithVersion!(key), readMs)
-    );
-    storage.compareAndSet = (key, expected, value, options) =>
-      late(inner.compareAndSet!(key, expected, value, options), writeMs);
-  }
-  if (inner.acquireLease) storage.acquireLease = inner.acquireLease.bind(inner);
-  return storage;
 }
 
 type Strict = Context & SessionFlavor<Data>;
@@ -347,6 +316,20 @@ Deno.test("when a queued update reads after all", async (t) => {
       [
         "a storage with a lease",
         (kv: Deno.Kv) => new DenoKvStorage<Data>(kv, { lease: true }),
+      ],
+      [
+        "a storage with compare-and-set that remembers no versions",
+        (kv: Deno.Kv) => {
+          const inner = new DenoKvStorage<Data>(kv);
+          return {
+            read: (key: string) => inner.read(key),
+            write: (key: string, value: Data) => inner.write(key, value),
+            delete: (key: string) => inner.delete(key),
+            readWithVersion: (key: string) => inner.readWithVersion(key),
+            compareAndSet: (key: string, expected: Version, value?: Data) =>
+              inner.compareAndSet(key, expected, value),
+          };
+        },
       ],
       [
         "a storage without compare-and-set",

@@ -24,7 +24,7 @@ import {
 import { type DenoKvStorageOptions, resolveOptions } from "./options.ts";
 import { readHeadOnly, writeInline } from "./hot_path.ts";
 import { readSession } from "./reader.ts";
-import { KnownStates, readHead } from "./state.ts";
+import { KnownStates, logicalVersion, readHead } from "./state.ts";
 import { serialiseValue } from "./codec.ts";
 import { isValueTooLarge } from "./retry.ts";
 import {
@@ -172,6 +172,12 @@ export class KvStore<S> {
     if (value !== undefined) checkStorable(key, value);
     const keys = this.keys(key);
     return await put(this.write, { keys, value, expected, extras });
+  }
+
+  /** The version of `key` as this store last saw it; `undefined`: forgot. */
+  knownVersion(key: string): Version | undefined {
+    const known = this.write.states.get(key);
+    return known === undefined ? undefined : logicalVersion(known);
   }
 
   /** Whether a live session is stored under `key`. */

@@ -14,6 +14,7 @@ import type {
   WriteOptions,
 } from "../storage_adapter.ts";
 import { MOVE_SESSION } from "../move_session.ts";
+import { KNOWN_VERSION } from "../_known_version.ts";
 import { leaseAcquirer, leaseTimeToLive } from "./_lease_store.ts";
 import { KvStore } from "./_kv_store.ts";
 import { registerWriter } from "./commit_extras.ts";
@@ -336,6 +337,20 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    */
   async *readAllInfo(): AsyncGenerator<KvSessionInfo, void, undefined> {
     yield* listInfo(this.#store.kv, this.#store.prefix);
+  }
+
+  /**
+   * Used by the session middleware: the version of a session as this store
+   * last saw it, after its own reads and writes (`undefined` if it does not
+   * remember it). A queued update starts from the state the update before
+   * it left only while this is still that state's version, so it sees every
+   * write made through this store before it started.
+   *
+   * @param key The session key.
+   * @returns The version, `null` if nothing was stored, or `undefined`.
+   */
+  [KNOWN_VERSION](key: string): Version | undefined {
+    return this.#store.knownVersion(key);
   }
 
   /**

@@ -20,8 +20,9 @@
 // - The value handed over belongs to the next update alone: a copy taken
 //   when the write is made (background work of the handler that changes the
 //   object later must not leak into it), or the private copy of what was
-//   read, or a value read that was never handed out. A write copies only if
-//   an update already waits when it is made.
+//   read, or a copy of a value read that the handler never looked at (its
+//   context still holds the value). A write copies only if an update
+//   already waits when it is made.
 
 import { deepClone } from "./_clone.ts";
 import type { ReadBaseline } from "./_read_baseline.ts";

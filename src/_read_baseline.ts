@@ -56,12 +56,20 @@ export class ReadBaseline {
   }
 
   /**
-   * Gives away the private copy of what was read (or the value read, if it
-   * was never handed out): `undefined` if there is none. The baseline is
-   * spent afterwards.
+   * Gives away a private copy of what was read: the one taken for the
+   * comparison, or a new one of a value never handed out (the update's
+   * context still holds it: background work may look at it later).
+   * `undefined` if there is none. The baseline is spent afterwards.
    */
   giveAway(): unknown {
-    const copy = this.#stores ? undefined : this.#copy ?? this.#pending;
+    let copy = this.#stores ? undefined : this.#copy;
+    if (copy === undefined && !this.#stores && this.#pending !== undefined) {
+      try {
+        copy = deepClone(this.#pending);
+      } catch {
+        copy = undefined;
+      }
+    }
     this.#copy = this.#pending = this.#print = undefined;
     return copy;
   }

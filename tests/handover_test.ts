@@ -245,6 +245,37 @@ Deno.test("what is handed over is what was stored", async (t) => {
   );
 
   await t.step(
+    "not a change made after the handler returned, to a session it left alone",
+    () =>
+      withKv(async (kv) => {
+        const storage = slow(new DenoKvStorage<Data>(kv), 10, 30);
+        const bot = sessionBot(storage);
+        const seen: number[] = [];
+        let late: Promise<void> | undefined;
+        bot.on("message:text", async (ctx) => {
+          if (ctx.message.text === "later") {
+            // Background work that looks at the session only after the
+            // handler returned, and changes it.
+            late = sleep(1).then(() => void (ctx.session.count = 999));
+            return;
+          }
+          await sleep(10);
+          seen.push(ctx.session.count);
+          ctx.session.count++;
+        });
+        await bot.handleUpdate(message(1, "+1"));
+        await Promise.all([
+          bot.handleUpdate(message(1, "later")),
+          bot.handleUpdate(message(1, "+1")),
+        ]);
+        await late;
+        assertEquals(seen, [0, 1]);
+        assertEquals(storage.reads, 2);
+        assertEquals((await kv.get(["sessions", "1"])).value, { count: 2 });
+      }),
+  );
+
+  await t.step(
     "a failed write hands nothing over: the next one reads",
     () =>
       withKv(async (kv) => {

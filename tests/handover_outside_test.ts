@@ -10,6 +10,7 @@ import {
   moveSession,
   session,
   type SessionFlavor,
+  type StorageAdapter,
 } from "../mod.ts";
 import { DenoKvStorage } from "../kv.ts";
 import { assertEquals } from "./deps.ts";
@@ -27,8 +28,8 @@ type Strict = Context & SessionFlavor<Data>;
  * runs in the handler of any other text, after the session was looked at.
  */
 function botOver(
-  store: DenoKvStorage<Data>,
-  other: (ctx: Strict) => Promise<unknown>,
+  store: StorageAdapter<Data>,
+  other: (ctx: Strict) => unknown,
 ) {
   const storage = slow(store, 30, 0);
   const bot = createBot<Strict>();
@@ -95,15 +96,7 @@ Deno.test("a write made outside the session is seen by the next update", async (
       withKv(async (kv) => {
         const store = new DenoKvStorage<Enhance<Data>>(kv);
         const enhanced = enhanceStorage<Data>({ storage: store });
-        const storage = slow(enhanced, 30, 0);
-        const bot = createBot<Strict>();
-        bot.use(session({ storage, initial: () => ({ count: 0 }) }));
-        const seen: number[] = [];
-        bot.on("message:text", async (ctx) => {
-          seen.push(ctx.session.count);
-          if (ctx.message.text === "+1") ctx.session.count++;
-          else if (ctx.message.text === "wipe") await enhanced.delete("1");
-        });
+        const { bot, seen } = botOver(enhanced, () => enhanced.delete("1"));
         await run(bot, "wipe");
         assertEquals(seen, [0, 1, 0]);
       }),

@@ -132,16 +132,6 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * Reads a session with its version (the versionstamp of its head entry),
    * for a later {@linkcode DenoKvStorage.compareAndSet}. Reads the head
    * alone, and the chunks if it refers to any.
-   *
-   * @example
-   * ```ts
-   * import { DenoKvStorage } from "../../kv.ts";
-   *
-   * const kv = await Deno.openKv(":memory:");
-   * const { value, version } = await new DenoKvStorage(kv).readWithVersion("1");
-   * console.assert(value === undefined && version === null);
-   * kv.close();
-   * ```
    */
   readWithVersion(key: string): Promise<VersionedValue<S>> {
     return this.#store.readWithVersion(key);
@@ -172,18 +162,6 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
 
   /**
    * Deletes a session and its chunks.
-   *
-   * @example
-   * ```ts
-   * import { DenoKvStorage } from "../../kv.ts";
-   *
-   * const kv = await Deno.openKv(":memory:");
-   * const storage = new DenoKvStorage<number>(kv);
-   * await storage.write("1", 1);
-   * await storage.delete("1");
-   * console.assert(!(await storage.has("1")));
-   * kv.close();
-   * ```
    */
   async delete(key: string, options?: WriteOptions): Promise<void> {
     await this.#store.put(key, undefined, undefined, options);
@@ -221,15 +199,6 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
 
   /**
    * Tells whether a live (not expired) session is stored under `key`.
-   *
-   * @example
-   * ```ts
-   * import { DenoKvStorage } from "../../kv.ts";
-   *
-   * const kv = await Deno.openKv(":memory:");
-   * console.assert(!(await new DenoKvStorage(kv).has("1")));
-   * kv.close();
-   * ```
    */
   async has(key: string): Promise<boolean> {
     return await this.#store.has(key);
@@ -237,19 +206,6 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
 
   /**
    * Lists the keys of all live sessions, streaming through `kv.list`.
-   *
-   * @example
-   * ```ts
-   * import { DenoKvStorage } from "../../kv.ts";
-   *
-   * const kv = await Deno.openKv(":memory:");
-   * const storage = new DenoKvStorage<number>(kv);
-   * await storage.write("a", 1);
-   * await storage.write("b", 2);
-   * const keys = await Array.fromAsync(storage.readAllKeys());
-   * console.assert(keys.join() === "a,b");
-   * kv.close();
-   * ```
    */
   async *readAllKeys(): AsyncGenerator<string, void, undefined> {
     yield* listKeys(this.#store.kv, this.#store.prefix);
@@ -257,17 +213,6 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
 
   /**
    * Lists the values of all live sessions, streaming through `kv.list`.
-   *
-   * @example
-   * ```ts
-   * import { DenoKvStorage } from "../../kv.ts";
-   *
-   * const kv = await Deno.openKv(":memory:");
-   * const storage = new DenoKvStorage<number>(kv);
-   * await storage.write("a", 1);
-   * console.assert((await Array.fromAsync(storage.readAllValues()))[0] === 1);
-   * kv.close();
-   * ```
    */
   async *readAllValues(): AsyncGenerator<S, void, undefined> {
     for await (const [, value] of this.readAllEntries()) yield value;
@@ -287,6 +232,8 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * for await (const [key, value] of storage.readAllEntries()) {
    *   console.assert(key === "a" && value === 1);
    * }
+   * // readAllKeys() and readAllValues() list the keys or the values alone.
+   * console.assert((await Array.fromAsync(storage.readAllKeys()))[0] === "a");
    * kv.close();
    * ```
    */

@@ -50,6 +50,11 @@ function isGift(value: unknown): value is Gift {
     "version" in value;
 }
 
+// No older than the storage call that learned it took.
+function isFresh(gift: Gift): boolean {
+  return performance.now() - gift.at <= gift.span;
+}
+
 /** The hand-over of one session property for one update. */
 export class HandOver {
   #gift: Gift | undefined = undefined;
@@ -61,12 +66,17 @@ export class HandOver {
   constructor(readonly hold: KeyHold, readonly storage: object) {}
 
   /**
-   * What the update before this one left with the lock (taken once), if
-   * the store still knows its version for `key`.
+   * What the update before this one left with the lock (taken once), if it
+   * is still fresh (a part of a multi session reads once it holds every
+   * part's lock, perhaps long after this one was handed over) and the store
+   * still knows its version for `key`.
    */
   take(key: string): Gift | undefined {
     const gift = this.hold.takeGift();
-    if (!isGift(gift) || knownVersion(this.storage, key) !== gift.version) {
+    if (
+      !isGift(gift) || !isFresh(gift) ||
+      knownVersion(this.storage, key) !== gift.version
+    ) {
       return undefined;
     }
     this.#at = gift.at;
@@ -121,9 +131,6 @@ export class HandOver {
   leave(): Gift | undefined {
     const gift = this.#gift;
     this.#gift = undefined;
-    if (gift === undefined || performance.now() - gift.at > gift.span) {
-      return undefined;
-    }
-    return gift;
+    return gift !== undefined && isFresh(gift) ? gift : undefined;
   }
 }

@@ -178,6 +178,19 @@ export class KeyLock {
     this.#handOver(id, holder, gift);
   }
 
+  /**
+   * `owner` keeps the lock `id` until it releases it: the waiting rule no
+   * longer applies (its write is under way, and only its outcome tells
+   * what the next owner starts from).
+   */
+  keep(id: string, owner: object): void {
+    const holder = this.#held.get(id);
+    if (holder === undefined || holder.owner !== owner) return;
+    if (holder.timer !== undefined) clearTimeout(holder.timer);
+    holder.timer = undefined;
+    holder.timeout = Infinity;
+  }
+
   /** What the previous holder of `id` left for `owner`, once. */
   takeGift(id: string, owner: object): unknown {
     const holder = this.#held.get(id);

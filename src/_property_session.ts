@@ -302,6 +302,9 @@ export class PropertySession<S> {
   #store(key: string, value: S | undefined): Promise<void> | undefined {
     const checked = this.#read && !this.#blind &&
       this.options.storage.compareAndSet !== undefined;
+    // From here on the update is no longer stuck: it keeps its key until
+    // the write's outcome is known.
+    this.#hold.keep();
     // A storage that made the lease may release it in the write's commit.
     return storeSession(
       this.options.storage,

@@ -87,6 +87,14 @@ export class KeyHold {
       sessionLocks.hasWaiters?.(this.#held) === true;
   }
 
+  /**
+   * The write is under way: the lock is kept until it ends (a lock table
+   * of an older copy of this module has no `keep`: the rule applies).
+   */
+  keep(): void {
+    if (this.#held !== undefined) sessionLocks.keep?.(this.#held, this.owner);
+  }
+
   /** What the update before this one left with the lock (once). */
   takeGift(): unknown {
     // (A lock table made by an older copy of this module has no gifts.)

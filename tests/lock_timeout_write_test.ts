@@ -1,0 +1,82 @@
+// `lockTimeout` is the waiting rule for a stuck handler. An update that runs
+// out of it before it writes fails and writes nothing; one that has already
+// sent its write keeps its key until the write's outcome is known, so the
+// next update starts from what was stored, instead of conflicting with it.
+import { BotError, type Context } from "grammy";
+import {
+  session,
+  type SessionFlavor,
+  SessionLockTimeoutError,
+  type StorageAdapter,
+} from "../mod.ts";
+import { DenoKvStorage } from "../kv.ts";
+import { assert, assertEquals } from "./deps.ts";
+import { createBot, message, withKv } from "./_helpers.ts";
+import { sleep } from "./_slow_storage.ts";
+
+interface Data {
+  count: number;
+}
+
+/** `inner` whose writes reach the database only after `ms`. */
+function slowWrites(
+  inner: DenoKvStorage<Data>,
+  ms: number,
+): StorageAdapter<Data> {
+  const late = async <T>(write: () => Promise<T>) => (await sleep(ms), write());
+  return {
+    read: (key) => inner.read(key),
+    write: (key, value) => late(() => inner.write(key, value)),
+    delete: (key) => late(() => inner.delete(key)),
+    readWithVersion: (key) => inner.readWithVersion(key),
+    compareAndSet: (key, expected, value) =>
+      late(() => inner.compareAndSet(key, expected, value)),
+  };
+}
+
+/** A bot whose "A" adds 1 and "B" adds 10, after `work` ms of handler. */
+function counterBot(storage: StorageAdapter<Data>, work: number) {
+  const bot = createBot<Context & SessionFlavor<Data>>();
+  bot.use(
+    session({ storage, initial: () => ({ count: 0 }), lockTimeout: 100 }),
+  );
+  const seen: string[] = [];
+  bot.on("message:text", async (ctx) => {
+    seen.push(`${ctx.message.text}:${ctx.session.count}`);
+    if (ctx.message.text === "A") await sleep(work);
+    ctx.session.count += ctx.message.text === "A" ? 1 : 10;
+  });
+  const outcome: Record<string, unknown> = {};
+  const run = (text: string) =>
+    bot.handleUpdate(message(1, text)).then(
+      () => void (outcome[text] = "ok"),
+      (e) => void (outcome[text] = e instanceof BotError ? e.error : e),
+    );
+  return { seen, outcome, run };
+}
+
+Deno.test("an update whose write outlasts lockTimeout keeps its key until the write ends", () =>
+  withKv(async (kv) => {
+    const inner = new DenoKvStorage<Data>(kv);
+    const { seen, outcome, run } = counterBot(slowWrites(inner, 300), 0);
+    const a = run("A");
+    await sleep(1);
+    await Promise.all([a, run("B")]);
+    assertEquals({ outcome, seen }, {
+      outcome: { A: "ok", B: "ok" },
+      seen: ["A:0", "B:1"],
+    });
+    assertEquals(await inner.read("1"), { count: 11 });
+  }));
+
+Deno.test("a handler that outlasts lockTimeout still writes nothing", () =>
+  withKv(async (kv) => {
+    const inner = new DenoKvStorage<Data>(kv);
+    const { seen, outcome, run } = counterBot(slowWrites(inner, 0), 300);
+    const a = run("A");
+    await sleep(1);
+    await Promise.all([a, run("B")]);
+    assert(outcome.A instanceof SessionLockTimeoutError);
+    assertEquals({ B: outcome.B, seen }, { B: "ok", seen: ["A:0", "B:0"] });
+    assertEquals(await inner.read("1"), { count: 10 });
+  }));

@@ -18,14 +18,17 @@ import {
   encodedKeyLength,
   type Head,
   isLive,
+  MAX_VALUE_BYTES,
   type SessionKeys,
   sessionKeys,
+  WRAP_BYTES,
 } from "./layout.ts";
 import { type DenoKvStorageOptions, resolveOptions } from "./options.ts";
 import { readHeadOnly, writeInline } from "./hot_path.ts";
 import { readSession } from "./reader.ts";
-import { KnownStates, logicalVersion, readHead } from "./state.ts";
-import { serialiseValue } from "./codec.ts";
+import { type Known, KnownStates, logicalVersion, readHead } from "./state.ts";
+import { deserialiseValue, serialiseValue } from "./codec.ts";
+import { deepClone } from "../_clone.ts";
 import { isValueTooLarge } from "./retry.ts";
 import {
   type Put,
@@ -144,12 +147,20 @@ export class KvStore<S> {
       return Promise.reject(error);
     }
     const lease = heldLease(options);
+    // Whatever runs after this call stores the value as it is now.
+    let later: Put;
+    try {
+      later = snapshot(this.write.states.get(key), keys, value, expected);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (lease === undefined) {
       const slow = (error?: unknown) => {
-        const op: Put = { keys, value, expected };
         // Too large for one entry: the full path goes straight to chunks.
-        if (isValueTooLarge(error)) op.bytes = serialiseValue(key, value);
-        return put(this.write, op);
+        if (isValueTooLarge(error) && later.bytes === undefined) {
+          later.bytes = serialiseValue(key, later.value);
+        }
+        return put(this.write, later);
       };
       const hot = value === undefined
         ? undefined
@@ -158,7 +169,7 @@ export class KvStore<S> {
     }
     return putWithLease(
       lease,
-      (extras) => put(this.write, { keys, value, expected, extras }),
+      (extras) => put(this.write, { ...later, extras }),
     );
   }
 
@@ -171,7 +182,8 @@ export class KvStore<S> {
   ): Promise<CompareAndSetResult> {
     if (value !== undefined) checkStorable(key, value);
     const keys = this.keys(key);
-    return await put(this.write, { keys, value, expected, extras });
+    const op = snapshot(this.write.states.get(key), keys, value, expected);
+    return await put(this.write, { ...op, extras });
   }
 
   /** The version of `key` as this store last saw it; `undefined`: forgot. */
@@ -185,4 +197,31 @@ export class KvStore<S> {
     const known = await readHead(this.kv, this.keys(key));
     return isLive(known.head, Date.now());
   }
+}
+
+/**
+ * The write of `value` as it is now, for a write that may happen after an
+ * await: a value stored in chunks is serialised now (the chunked write needs
+ * its bytes anyway), any other is copied.
+ */
+function snapshot(
+  known: Known | undefined,
+  keys: SessionKeys,
+  value: unknown,
+  expected: Version | undefined,
+): Put {
+  if (value === undefined) return { keys, value, expected };
+  if (known?.head.kind === "chunked") {
+    const bytes = serialiseValue(keys.name, value);
+    // Back in one entry, the inline commit needs the value itself (a copy
+    // from the bytes); in chunks only the bytes are written.
+    const small = bytes.byteLength + WRAP_BYTES <= MAX_VALUE_BYTES;
+    return {
+      keys,
+      value: small ? deserialiseValue(keys.name, bytes) : value,
+      expected,
+      bytes,
+    };
+  }
+  return { keys, value: deepClone(value), expected };
 }

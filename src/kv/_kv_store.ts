@@ -24,6 +24,7 @@ import {
   WRAP_BYTES,
 } from "./layout.ts";
 import { type DenoKvStorageOptions, resolveOptions } from "./options.ts";
+import { claimPrefix } from "./prefixes.ts";
 import { readHeadOnly, writeInline } from "./hot_path.ts";
 import { readSession } from "./reader.ts";
 import { type Known, KnownStates, logicalVersion, readHead } from "./state.ts";
@@ -57,6 +58,7 @@ export class KvStore<S> {
   /** Checks `options` (throws on invalid ones) and sets up the store. */
   constructor(kv: KvLike, options: DenoKvStorageOptions) {
     const resolved = resolveOptions(options);
+    claimPrefix(kv, resolved.prefix);
     this.kv = kv;
     this.prefix = resolved.prefix;
     this.#prefixBytes = encodedKeyLength(resolved.prefix);

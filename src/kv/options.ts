@@ -6,7 +6,10 @@ export interface DenoKvStorageOptions {
   /**
    * The key prefix under which sessions are stored: session `key` lives at
    * `[...prefix, key]`. Defaults to `["sessions"]`, the layout of
-   * `@grammyjs/storage-denokv`, so its data is read in place.
+   * `@grammyjs/storage-denokv`, so its data is read in place. The prefixes
+   * of stores sharing one KV must not nest (`["a"]` and `["a", "b"]`):
+   * their keys would collide. A second store on the same KV handle whose
+   * prefix nests with an earlier one's throws a `TypeError`.
    */
   prefix?: KvKey;
   /**

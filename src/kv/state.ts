@@ -95,15 +95,32 @@ export async function readFull(kv: KvLike, keys: SessionKeys): Promise<Known> {
   );
   const vs = entry?.versionstamp ?? null;
   const pendingVs = record?.versionstamp ?? null;
-  const value = record?.value;
   return {
     vs,
     head: decodeHead(entry?.value, vs !== null),
-    pending: pendingVs !== null && typeof value === "object" && value !== null
-      ? value as PendingGenerations
-      : {},
+    pending: pendingVs === null ? {} : pendingOf(keys.name, record!.value),
     pendingVs,
   };
+}
+
+/**
+ * The pending record as read, checked: anything else at its key (damaged
+ * data, or a session of another store whose prefix nests in this one's) is
+ * reported, never acted on.
+ */
+function pendingOf(name: string, value: unknown): PendingGenerations {
+  const index = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  const valid = typeof value === "object" && value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((info: Partial<PendingGeneration>) =>
+      typeof info === "object" && info !== null && index(info.n) &&
+      (info.del === undefined || index(info.del)) &&
+      (info.t === undefined || Number.isFinite(info.t))
+    );
+  if (valid) return value as PendingGenerations;
+  throw new Error(
+    `Session "${name}" is damaged in Deno KV: its record of pending chunks is not one this store writes (is there another store whose prefix nests inside this one's?)`,
+  );
 }
 
 /** How many states a store remembers. */

@@ -1,0 +1,68 @@
+// Entries the store did not write where it keeps its own: a record of
+// pending chunks of another shape (damaged data, or another store whose
+// prefix nests inside this one's), and stores whose prefixes nest on one KV
+// handle. A write must end with a clear error and leave the data alone;
+// never loop.
+import { DenoKvStorage, type KvLike } from "../kv.ts";
+import { assert, assertEquals, assertThrows } from "./deps.ts";
+import { withKv } from "./_helpers.ts";
+
+/** `kv` that refuses more than `max` commits (so a loop ends the test). */
+function capped(kv: Deno.Kv, max: number): KvLike {
+  let commits = 0;
+  return {
+    getMany: (keys) => kv.getMany(keys),
+    list: (selector, options) => kv.list(selector, options),
+    atomic: () => {
+      const atomic = kv.atomic();
+      const commit = atomic.commit.bind(atomic);
+      atomic.commit = () =>
+        ++commits > max
+          ? Promise.reject(new Error(`more than ${max} commits`))
+          : commit();
+      return atomic;
+    },
+  };
+}
+
+Deno.test("a record of pending chunks of another shape is reported, not looped on", async (t) => {
+  for (
+    const record of [
+      { note: "not a generation list" },
+      { g1: { n: "three" } },
+      { g1: { n: 2, del: "x" } },
+      ["an", "array"],
+    ]
+  ) {
+    await t.step(JSON.stringify(record), () =>
+      withKv(async (kv) => {
+        await kv.set(["sessions", "1", "~pending"], record);
+        const store = new DenoKvStorage<number>(capped(kv, 20));
+        const error = await store.write("1", 5).then(() => "stored", String);
+        assert(/pending/.test(error) && !/commits/.test(error), error);
+        assertEquals(
+          (await kv.get(["sessions", "1", "~pending"])).value,
+          record,
+        );
+        assertEquals((await kv.get(["sessions", "1"])).value, null);
+      }));
+  }
+});
+
+Deno.test("stores whose prefixes nest on one KV handle are refused", () =>
+  withKv(async (kv) => {
+    const outer = new DenoKvStorage<number>(kv, { prefix: ["a"] });
+    let error = "";
+    try {
+      new DenoKvStorage<number>(kv, { prefix: ["a", "b"] });
+    } catch (e) {
+      error = String(e);
+    }
+    assert(error.includes('["a"]'), error);
+    assertThrows(() => new DenoKvStorage<number>(kv, { prefix: [] }));
+    // The same prefix (another instance), and prefixes side by side, are fine.
+    new DenoKvStorage<number>(kv, { prefix: ["a"] });
+    new DenoKvStorage<number>(kv, { prefix: ["ab"] });
+    await outer.write("b", 1);
+    assertEquals(await outer.read("b"), 1);
+  }));

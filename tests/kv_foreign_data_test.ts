@@ -66,3 +66,18 @@ Deno.test("stores whose prefixes nest on one KV handle are refused", () =>
     await outer.write("b", 1);
     assertEquals(await outer.read("b"), 1);
   }));
+
+Deno.test("a key with a lone surrogate is refused, and the session it would alias is untouched", () =>
+  withKv(async (kv) => {
+    const store = new DenoKvStorage<number>(kv);
+    await store.write("\uFFFD", 1);
+    for (const key of ["\uD800", "a\uDC00b", "\uDBFF"]) {
+      const write = await store.write(key, 2).then(() => "stored", String);
+      assert(write.includes("surrogate"), write);
+      const read = await store.read(key).then(() => "read", String);
+      assert(read.includes("surrogate"), read);
+    }
+    assertEquals(await store.read("\uFFFD"), 1);
+    assertEquals(await store.read("\uD83D\uDE00"), undefined); // a pair is fine
+    assertEquals(await Array.fromAsync(store.readAllKeys()), ["\uFFFD"]);
+  }));

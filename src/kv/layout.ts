@@ -155,6 +155,17 @@ export interface SessionKeys {
  * The keys of session `key` under `prefix` (`prefixBytes` its encoded size).
  * Refuses keys so long that a chunk key would exceed KV's key limit.
  */
+const LONE_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether `key` is valid UTF-16 (it has no lone surrogate). */
+function isWellFormed(key: string): boolean {
+  const method = (key as { isWellFormed?: () => boolean }).isWellFormed;
+  return typeof method === "function"
+    ? method.call(key)
+    : !LONE_SURROGATE.test(key);
+}
+
 export function sessionKeys(
   prefix: KvKey,
   prefixBytes: number,
@@ -165,6 +176,12 @@ export function sessionKeys(
       `Session keys must be strings, but got ${
         key === null ? "null" : typeof key
       }`,
+    );
+  }
+  if (!isWellFormed(key)) {
+    throw new SessionValueError(
+      key,
+      "the key holds half of a UTF-16 surrogate pair: Deno KV would store it as U+FFFD, the key of another session",
     );
   }
   const head = [...prefix, key];

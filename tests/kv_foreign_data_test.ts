@@ -81,3 +81,28 @@ Deno.test("a key with a lone surrogate is refused, and the session it would alia
     assertEquals(await store.read("\uD83D\uDE00"), undefined); // a pair is fine
     assertEquals(await Array.fromAsync(store.readAllKeys()), ["\uFFFD"]);
   }));
+
+Deno.test("maxBytes below one entry's size refuses a larger value and keeps the stored one", async (t) => {
+  for (const before of ["x", "y".repeat(3000)]) {
+    for (const how of ["write", "compareAndSet"] as const) {
+      await t.step(
+        `${how}, over ${before.length} bytes`,
+        () =>
+          withKv(async (kv) => {
+            const store = new DenoKvStorage<string>(kv, { maxBytes: 4000 });
+            await store.write("1", before);
+            const { version } = await store.readWithVersion("1");
+            const big = "z".repeat(5000);
+            const result = await (how === "write"
+              ? store.write("1", big)
+              : store.compareAndSet("1", version, big)).then(
+                () => "ok",
+                String,
+              );
+            assert(/maxBytes/.test(result), result);
+            assertEquals(await store.read("1"), before);
+          }),
+      );
+    }
+  }
+});

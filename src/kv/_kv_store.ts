@@ -32,6 +32,7 @@ import { deserialiseValue, serialiseValue } from "./codec.ts";
 import { deepClone } from "../_clone.ts";
 import { isValueTooLarge } from "./retry.ts";
 import {
+  checkMaxBytes,
   type Put,
   put,
   refreshIfDue,
@@ -152,7 +153,7 @@ export class KvStore<S> {
     // Whatever runs after this call stores the value as it is now.
     let later: Put;
     try {
-      later = snapshot(this.write.states.get(key), keys, value, expected);
+      later = this.#planned(keys, value, expected);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -183,9 +184,22 @@ export class KvStore<S> {
     extras: CommitExtras,
   ): Promise<CompareAndSetResult> {
     if (value !== undefined) checkStorable(key, value);
-    const keys = this.keys(key);
-    const op = snapshot(this.write.states.get(key), keys, value, expected);
+    const op = this.#planned(this.keys(key), value, expected);
     return await put(this.write, { ...op, extras });
+  }
+
+  // The write of `value` as it is now (see `snapshot()`), checked against
+  // a limit below one entry's size: a value that fits one entry is never
+  // serialised by this store otherwise.
+  #planned(keys: SessionKeys, value: unknown, expected: Version | undefined) {
+    const known = this.write.states.get(keys.name);
+    const op = snapshot(known, keys, value, expected);
+    const { maxBytes } = this.write;
+    if (value !== undefined && maxBytes < MAX_VALUE_BYTES) {
+      op.bytes ??= serialiseValue(keys.name, op.value);
+      checkMaxBytes(keys.name, op.bytes, maxBytes);
+    }
+    return op;
   }
 
   /** The version of `key` as this store last saw it; `undefined`: forgot. */

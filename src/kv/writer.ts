@@ -144,6 +144,19 @@ function deadline(ctx: WriteContext): number | undefined {
   return ctx.timeToLive === undefined ? undefined : Date.now() + ctx.timeToLive;
 }
 
+/** Throws a `SessionValueError` if `bytes` exceed the option `maxBytes`. */
+export function checkMaxBytes(
+  key: string,
+  bytes: Uint8Array,
+  maxBytes: number,
+): void {
+  if (bytes.byteLength <= maxBytes) return;
+  throw new SessionValueError(
+    key,
+    `the value is ${bytes.byteLength} bytes long when serialised, more than the limit of ${maxBytes} bytes (option maxBytes)`,
+  );
+}
+
 /** Stores a value inline if it fits one KV value, or else in chunks. */
 async function commitValue(
   ctx: WriteContext,
@@ -166,12 +179,7 @@ async function commitValue(
     }
     bytes ??= serialiseValue(op.keys.name, op.value);
   }
-  if (!op.refresh && bytes.byteLength > ctx.maxBytes) {
-    throw new SessionValueError(
-      op.keys.name,
-      `the value is ${bytes.byteLength} bytes long when serialised, more than the limit of ${ctx.maxBytes} bytes (option maxBytes)`,
-    );
-  }
+  if (!op.refresh) checkMaxBytes(op.keys.name, bytes, ctx.maxBytes);
   return await writeChunked({
     kv: ctx.kv,
     keys: op.keys,

@@ -106,3 +106,21 @@ Deno.test("maxBytes below one entry's size refuses a larger value and keeps the 
     }
   }
 });
+
+Deno.test("a Deno.KvU64 inside a session is refused, and the stored one kept", async (t) => {
+  for (const timeToLive of [undefined, 60_000]) {
+    await t.step(`timeToLive ${timeToLive}`, () =>
+      withKv(async (kv) => {
+        const store = new DenoKvStorage<unknown>(
+          kv,
+          timeToLive === undefined ? {} : { timeToLive },
+        );
+        await store.write("1", { n: 1n });
+        for (const value of [{ n: new Deno.KvU64(5n) }, new Deno.KvU64(5n)]) {
+          const result = await store.write("1", value).then(() => "ok", String);
+          assert(/Deno\.KvU64/.test(result), result);
+        }
+        assertEquals(await store.read("1"), { n: 1n });
+      }));
+  }
+});

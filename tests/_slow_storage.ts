@@ -17,8 +17,12 @@ export function slow<T>(
   writeMs: number,
 ): StorageAdapter<T> & { reads: number } {
   const late = async <R>(result: R | Promise<R>, ms: number): Promise<R> => {
+    // A call that fails is reported after the latency too, not as an
+    // unhandled rejection meanwhile.
+    const settled = Promise.resolve(result);
+    settled.catch(() => {});
     await sleep(ms);
-    return await result;
+    return await settled;
   };
   const storage: StorageAdapter<T> & { reads: number } = {
     reads: 0,

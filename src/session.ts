@@ -185,8 +185,16 @@ function strictMultiSession(
       if ((ctx as { session?: unknown }).session == null) {
         for (const part of sessions) part.clear();
       }
+      // Every part finishes, even after another part failed at once: a
+      // write under way keeps its key until it ends (`finally` below).
       const results = await Promise.allSettled(
-        sessions.map((part) => part.finish()),
+        sessions.map((part) => {
+          try {
+            return part.finish();
+          } catch (error) {
+            return Promise.reject(error);
+          }
+        }),
       );
       const failed = results.find((result) => result.status === "rejected");
       if (failed !== undefined) throw failed.reason;

@@ -3,6 +3,7 @@
 // prefix nests inside this one's), and stores whose prefixes nest on one KV
 // handle. A write must end with a clear error and leave the data alone;
 // never loop.
+import { serialize } from "node:v8";
 import { DenoKvStorage, type KvLike } from "../kv.ts";
 import { assert, assertEquals, assertThrows } from "./deps.ts";
 import { withKv } from "./_helpers.ts";
@@ -121,6 +122,34 @@ Deno.test("a Deno.KvU64 inside a session is refused, and the stored one kept", a
           assert(/Deno\.KvU64/.test(result), result);
         }
         assertEquals(await store.read("1"), { n: 1n });
+      }));
+  }
+});
+
+Deno.test("a store refused for its options claims no prefix", () =>
+  withKv((kv) => {
+    assertThrows(() =>
+      new DenoKvStorage<number>(kv, {
+        prefix: ["bot"],
+        lease: { timeToLive: -1 },
+      })
+    );
+    new DenoKvStorage<number>(kv, { prefix: ["bot", "sessions"] });
+    return Promise.resolve();
+  }));
+
+Deno.test("maxBytes near one entry's size is enforced to the byte", async (t) => {
+  for (const maxBytes of [65_536, 65_540]) {
+    await t.step(`maxBytes ${maxBytes}`, () =>
+      withKv(async (kv) => {
+        const store = new DenoKvStorage<Uint8Array>(kv, { maxBytes });
+        // V8 serialises a Uint8Array of n bytes in a few bytes more.
+        for (let n = maxBytes - 16; n <= maxBytes; n++) {
+          const value = new Uint8Array(n);
+          const size = serialize(value).byteLength;
+          const result = await store.write("1", value).then(() => "ok", String);
+          assertEquals(result === "ok", size <= maxBytes, `${n}: ${result}`);
+        }
       }));
   }
 });

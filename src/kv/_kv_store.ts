@@ -24,7 +24,6 @@ import {
   WRAP_BYTES,
 } from "./layout.ts";
 import { type DenoKvStorageOptions, resolveOptions } from "./options.ts";
-import { claimPrefix } from "./prefixes.ts";
 import { readHeadOnly, writeInline } from "./hot_path.ts";
 import { readSession } from "./reader.ts";
 import { type Known, KnownStates, logicalVersion, readHead } from "./state.ts";
@@ -59,7 +58,6 @@ export class KvStore<S> {
   /** Checks `options` (throws on invalid ones) and sets up the store. */
   constructor(kv: KvLike, options: DenoKvStorageOptions) {
     const resolved = resolveOptions(options);
-    claimPrefix(kv, resolved.prefix);
     this.kv = kv;
     this.prefix = resolved.prefix;
     this.#prefixBytes = encodedKeyLength(resolved.prefix);
@@ -189,13 +187,14 @@ export class KvStore<S> {
   }
 
   // The write of `value` as it is now (see `snapshot()`), checked against
-  // a limit below one entry's size: a value that fits one entry is never
-  // serialised by this store otherwise.
+  // a limit that a value in one entry can exceed: such a value is never
+  // serialised by this store otherwise (KV takes a few bytes more than
+  // MAX_VALUE_BYTES by this store's measure, and the head may be wrapped).
   #planned(keys: SessionKeys, value: unknown, expected: Version | undefined) {
     const known = this.write.states.get(keys.name);
     const op = snapshot(known, keys, value, expected);
     const { maxBytes } = this.write;
-    if (value !== undefined && maxBytes < MAX_VALUE_BYTES) {
+    if (value !== undefined && maxBytes < MAX_VALUE_BYTES + WRAP_BYTES) {
       op.bytes ??= serialiseValue(keys.name, op.value);
       checkMaxBytes(keys.name, op.bytes, maxBytes);
     }

@@ -19,6 +19,7 @@ import { leaseAcquirer, leaseTimeToLive } from "./_lease_store.ts";
 import { KvStore } from "./_kv_store.ts";
 import { registerWriter } from "./commit_extras.ts";
 import { moveInOneCommit } from "./move.ts";
+import { claimPrefix } from "./prefixes.ts";
 import { assertKvHandle, type KvLike } from "./kv_like.ts";
 import type { DenoKvStorageOptions } from "./options.ts";
 import type { KvSessionInfo } from "./reader.ts";
@@ -108,6 +109,8 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
         leaseTtl,
       );
     }
+    // Last: a store refused for its options claims no prefix.
+    claimPrefix(kv, store.prefix);
   }
 
   /**

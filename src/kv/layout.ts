@@ -151,10 +151,6 @@ export interface SessionKeys {
   chunk(gen: string, index: number): KvKey;
 }
 
-/**
- * The keys of session `key` under `prefix` (`prefixBytes` its encoded size).
- * Refuses keys so long that a chunk key would exceed KV's key limit.
- */
 const LONE_SURROGATE =
   /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -166,6 +162,11 @@ function isWellFormed(key: string): boolean {
     : !LONE_SURROGATE.test(key);
 }
 
+/**
+ * The keys of session `key` under `prefix` (`prefixBytes` its encoded size).
+ * Refuses keys so long that a chunk key would exceed KV's key limit, and
+ * keys with a lone surrogate (KV would store another key).
+ */
 export function sessionKeys(
   prefix: KvKey,
   prefixBytes: number,

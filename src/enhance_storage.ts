@@ -16,6 +16,7 @@ import type {
 } from "./storage_adapter.ts";
 import { type Enhance, EnhanceCodec } from "./_enhance_value.ts";
 import { type Migrations, sortMigrations } from "./_migrations.ts";
+import { REWRITE_OPTIONS } from "./_rewrite.ts";
 import {
   KNOWN_VERSION,
   knownVersion,
@@ -162,7 +163,7 @@ class EnhancedStorage<T> {
     if (decoded.expired) {
       await this.#storage.delete(key);
     } else if (decoded.rewrite !== undefined) {
-      await this.#storage.write(key, decoded.rewrite);
+      await this.#storage.write(key, decoded.rewrite, REWRITE_OPTIONS);
     }
     return decoded.data;
   }
@@ -178,7 +179,13 @@ class EnhancedStorage<T> {
       if (!decoded.expired && cleanup === undefined) {
         return { value: decoded.data, version };
       }
-      const result = await storage.compareAndSet!(key, version, cleanup);
+      // Stored data put back: a store's limits for new data do not apply.
+      const result = await storage.compareAndSet!(
+        key,
+        version,
+        cleanup,
+        REWRITE_OPTIONS,
+      );
       if (result.ok) {
         return { value: decoded.data, version: result.version };
       }

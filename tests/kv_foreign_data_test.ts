@@ -3,7 +3,6 @@
 // prefix nests inside this one's), and stores whose prefixes nest on one KV
 // handle. A write must end with a clear error and leave the data alone;
 // never loop.
-import { serialize } from "node:v8";
 import { DenoKvStorage, type KvLike } from "../kv.ts";
 import { assert, assertEquals, assertThrows } from "./deps.ts";
 import { withKv } from "./_helpers.ts";
@@ -83,31 +82,6 @@ Deno.test("a key with a lone surrogate is refused, and the session it would alia
     assertEquals(await Array.fromAsync(store.readAllKeys()), ["\uFFFD"]);
   }));
 
-Deno.test("maxBytes below one entry's size refuses a larger value and keeps the stored one", async (t) => {
-  for (const before of ["x", "y".repeat(3000)]) {
-    for (const how of ["write", "compareAndSet"] as const) {
-      await t.step(
-        `${how}, over ${before.length} bytes`,
-        () =>
-          withKv(async (kv) => {
-            const store = new DenoKvStorage<string>(kv, { maxBytes: 4000 });
-            await store.write("1", before);
-            const { version } = await store.readWithVersion("1");
-            const big = "z".repeat(5000);
-            const result = await (how === "write"
-              ? store.write("1", big)
-              : store.compareAndSet("1", version, big)).then(
-                () => "ok",
-                String,
-              );
-            assert(/maxBytes/.test(result), result);
-            assertEquals(await store.read("1"), before);
-          }),
-      );
-    }
-  }
-});
-
 Deno.test("a Deno.KvU64 inside a session is refused, and the stored one kept", async (t) => {
   for (const timeToLive of [undefined, 60_000]) {
     await t.step(`timeToLive ${timeToLive}`, () =>
@@ -137,19 +111,3 @@ Deno.test("a store refused for its options claims no prefix", () =>
     new DenoKvStorage<number>(kv, { prefix: ["bot", "sessions"] });
     return Promise.resolve();
   }));
-
-Deno.test("maxBytes near one entry's size is enforced to the byte", async (t) => {
-  for (const maxBytes of [65_536, 65_540]) {
-    await t.step(`maxBytes ${maxBytes}`, () =>
-      withKv(async (kv) => {
-        const store = new DenoKvStorage<Uint8Array>(kv, { maxBytes });
-        // V8 serialises a Uint8Array of n bytes in a few bytes more.
-        for (let n = maxBytes - 16; n <= maxBytes; n++) {
-          const value = new Uint8Array(n);
-          const size = serialize(value).byteLength;
-          const result = await store.write("1", value).then(() => "ok", String);
-          assertEquals(result === "ok", size <= maxBytes, `${n}: ${result}`);
-        }
-      }));
-  }
-});

@@ -29,6 +29,7 @@ import { readSession } from "./reader.ts";
 import { type Known, KnownStates, logicalVersion, readHead } from "./state.ts";
 import { deserialiseValue, serialiseValue } from "./codec.ts";
 import { deepClone } from "../_clone.ts";
+import { isRewrite } from "../_rewrite.ts";
 import { isValueTooLarge } from "./retry.ts";
 import {
   checkMaxBytes,
@@ -151,7 +152,7 @@ export class KvStore<S> {
     // Whatever runs after this call stores the value as it is now.
     let later: Put;
     try {
-      later = this.#planned(keys, value, expected);
+      later = this.#planned(keys, value, expected, isRewrite(options));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -190,11 +191,18 @@ export class KvStore<S> {
   // a limit that a value in one entry can exceed: such a value is never
   // serialised by this store otherwise (KV takes a few bytes more than
   // MAX_VALUE_BYTES by this store's measure, and the head may be wrapped).
-  #planned(keys: SessionKeys, value: unknown, expected: Version | undefined) {
+  // (A write of stored data, `rewrite`, is not checked: `_rewrite.ts`.)
+  #planned(
+    keys: SessionKeys,
+    value: unknown,
+    expected: Version | undefined,
+    rewrite = false,
+  ): Put {
     const known = this.write.states.get(keys.name);
     const op = snapshot(known, keys, value, expected);
     const { maxBytes } = this.write;
-    if (value !== undefined && maxBytes < MAX_VALUE_BYTES + WRAP_BYTES) {
+    if (rewrite) op.refresh = true;
+    else if (value !== undefined && maxBytes < MAX_VALUE_BYTES + WRAP_BYTES) {
       op.bytes ??= serialiseValue(keys.name, op.value);
       checkMaxBytes(keys.name, op.bytes, maxBytes);
     }

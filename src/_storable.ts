@@ -12,7 +12,8 @@
 //   non-enumerable properties and accessors are not data and, as in V8
 //   serialisation, not kept (a getter's value is);
 // - Date, RegExp (not its lastIndex), Map, Set, ArrayBuffer, typed arrays,
-//   DataView, boxed numbers, strings, booleans and bigints;
+//   DataView, boxed numbers, strings, booleans and bigints; a Deno.KvU64 as
+//   the whole session (Deno KV keeps one only as a whole entry);
 // - Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError and
 //   URIError objects without own enumerable properties: their message,
 //   stack and cause (walked) are kept, as V8 serialisation keeps them;
@@ -20,8 +21,8 @@
 //
 // Refused, with the path to the part and what it is: functions, symbols,
 // class instances (and subclasses of the built-ins above), objects with any
-// other prototype, errors with own properties (`code`, ...), Deno.KvU64
-// (Deno KV keeps one only as a whole entry), platform objects
+// other prototype, errors with own properties (`code`, ...), a Deno.KvU64
+// inside a session, platform objects
 // (Promise, WeakMap, URL, Blob, SharedArrayBuffer and views over it), and
 // values nested deeper than MAX_DEPTH (V8 itself fails a few thousand levels
 // down, at a depth that depends on the stack).
@@ -51,8 +52,8 @@ import {
 const hasOwn = Object.hasOwn;
 
 const KV_U64_REFUSAL = "is a Deno.KvU64, which Deno KV keeps only as a " +
-  "whole entry and gives back inside a session as a plain object; store " +
-  "its bigint (`.value`) instead";
+  "whole entry (a session that is one) and gives back inside a session as " +
+  "a plain object; store its bigint (`.value`) instead";
 
 const pool = new SeenPool();
 
@@ -109,7 +110,11 @@ function check(value: unknown, seen: Seen, depth: number): void {
 function checkObject(value: object, seen: Seen, depth: number): void {
   if (depth >= MAX_DEPTH) throw new Unstorable(TOO_DEEP);
   const kind = kindOf(value);
-  if (kind === KV_U64) throw new Unstorable(KV_U64_REFUSAL);
+  // A Deno.KvU64 only as the whole session: Deno KV keeps it as an entry.
+  if (kind === KV_U64) {
+    if (depth === 0) return;
+    throw new Unstorable(KV_U64_REFUSAL);
+  }
   if (kind === PLAIN || kind === ARRAY) {
     checkProperties(value as Record<string, unknown>, kind, seen, depth);
     return;

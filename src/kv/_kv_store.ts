@@ -5,6 +5,7 @@
 // released in the write's commit: `_lease_store.ts`), listing through
 // `listing.ts`, one-commit moves through `move.ts`.
 import { checkStorable } from "../_storable.ts";
+import { SessionValueError } from "../errors.ts";
 import type {
   CompareAndSetResult,
   Version,
@@ -198,6 +199,12 @@ export class KvStore<S> {
     expected: Version | undefined,
     rewrite = false,
   ): Put {
+    if (this.write.timeToLive !== undefined && isKvU64(value)) {
+      throw new SessionValueError(
+        keys.name,
+        "the session is a Deno.KvU64, which Deno KV keeps only as a whole entry, and with timeToLive the entry also holds the deadline; store its bigint (`.value`) instead",
+      );
+    }
     const known = this.write.states.get(keys.name);
     const op = snapshot(known, keys, value, expected);
     const { maxBytes } = this.write;
@@ -247,4 +254,10 @@ function snapshot(
     };
   }
   return { keys, value: deepClone(value), expected };
+}
+
+function isKvU64(value: unknown): boolean {
+  const type = (globalThis as { Deno?: { KvU64?: new (n: bigint) => object } })
+    .Deno?.KvU64;
+  return type !== undefined && value instanceof type;
 }

@@ -91,6 +91,13 @@ export class PropertySession<S> {
     this.#evicted = true;
   }
 
+  /** The error of an update that held its key too long, if it did. */
+  timedOut(): SessionLockTimeoutError | undefined {
+    return this.#evicted && this.key !== undefined
+      ? new SessionLockTimeoutError(this.key, this.options.lockTimeout)
+      : undefined;
+  }
+
   /**
    * Gives the lock back (now, or as soon as a pending acquisition ends),
    * after the lease if one is still held (the handler threw).

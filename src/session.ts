@@ -185,6 +185,12 @@ function strictMultiSession(
       if ((ctx as { session?: unknown }).session == null) {
         for (const part of sessions) part.clear();
       }
+      // A part that held its key too long fails the update before any part
+      // writes: the update writes nothing.
+      for (const part of sessions) {
+        const timedOut = part.timedOut();
+        if (timedOut !== undefined) throw timedOut;
+      }
       // Every part finishes, even after another part failed at once: a
       // write under way keeps its key until it ends (`finally` below).
       const results = await Promise.allSettled(

@@ -3,7 +3,9 @@
 // refresh of a deadline, or the migration of a value on read. A store's
 // limits for new data (`DenoKvStorage`'s `maxBytes`) do not apply to it, so
 // data stored before a limit was lowered stays readable. It travels in the
-// write's options under a symbol; stores that do not know it ignore it.
+// write's options under a symbol, and only to a store that says it takes it
+// (`true` under the same symbol): a grammY adapter may read a third argument
+// of `write` as something else.
 import type { WriteOptions } from "./storage_adapter.ts";
 
 /** The options key that marks a write of stored data. */
@@ -12,9 +14,16 @@ export const REWRITE: unique symbol = Symbol.for(
 );
 
 /** The options of a write that puts stored data back. */
-export const REWRITE_OPTIONS: WriteOptions = { [REWRITE]: true } as
-  & WriteOptions
-  & { [REWRITE]: true };
+export const REWRITE_OPTIONS: WriteOptions = Object.freeze(
+  { [REWRITE]: true } as WriteOptions & { [REWRITE]: true },
+);
+
+/** The extra arguments for a write of stored data to `storage`. */
+export function rewriteArgs(storage: object): [] | [WriteOptions] {
+  return (storage as { [REWRITE]?: unknown })[REWRITE] === true
+    ? [REWRITE_OPTIONS]
+    : [];
+}
 
 /** Whether `options` mark a write of stored data. */
 export function isRewrite(options: unknown): boolean {

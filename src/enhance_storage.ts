@@ -16,7 +16,7 @@ import type {
 } from "./storage_adapter.ts";
 import { type Enhance, EnhanceCodec } from "./_enhance_value.ts";
 import { type Migrations, sortMigrations } from "./_migrations.ts";
-import { REWRITE_OPTIONS } from "./_rewrite.ts";
+import { REWRITE, rewriteArgs } from "./_rewrite.ts";
 import {
   KNOWN_VERSION,
   knownVersion,
@@ -163,7 +163,11 @@ class EnhancedStorage<T> {
     if (decoded.expired) {
       await this.#storage.delete(key);
     } else if (decoded.rewrite !== undefined) {
-      await this.#storage.write(key, decoded.rewrite, REWRITE_OPTIONS);
+      await this.#storage.write(
+        key,
+        decoded.rewrite,
+        ...rewriteArgs(this.#storage),
+      );
     }
     return decoded.data;
   }
@@ -184,7 +188,7 @@ class EnhancedStorage<T> {
         key,
         version,
         cleanup,
-        REWRITE_OPTIONS,
+        ...rewriteArgs(storage),
       );
       if (result.ok) {
         return { value: decoded.data, version: result.version };
@@ -260,6 +264,11 @@ class EnhancedStorage<T> {
       write: (key, value, options) => this.write(key, value, options),
       delete: (key, options) => this.delete(key, options),
     };
+    // It takes writes of stored data if the wrapped store does (it passes
+    // the options on).
+    if (rewriteArgs(inner).length > 0) {
+      Object.defineProperty(adapter, REWRITE, { value: true });
+    }
     // The lease (DenoKvStorage `lease`) is the wrapped store's.
     if (inner.acquireLease !== undefined) {
       adapter.acquireLease = (key, options) =>

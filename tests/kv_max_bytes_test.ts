@@ -3,7 +3,7 @@
 // also through enhanceStorage, whose reads may write the stored value back
 // (a refreshed deadline, a migration).
 import { serialize } from "node:v8";
-import { enhanceStorage } from "../mod.ts";
+import { type Enhance, enhanceStorage, type StorageAdapter } from "../mod.ts";
 import { DenoKvStorage } from "../kv.ts";
 import { assert, assertEquals } from "./deps.ts";
 import { withKv } from "./_helpers.ts";
@@ -83,4 +83,25 @@ Deno.test("enhanceStorage reads data stored before maxBytes was lowered", async 
         assertEquals(await storage.read("1"), { text, v2: true });
       }),
   );
+});
+
+Deno.test("enhanceStorage writes stored data back to a grammY adapter with two arguments", async () => {
+  const stored = new Map<string, unknown>();
+  const calls: unknown[][] = [];
+  // A grammY-style adapter that reads a third argument of its own.
+  const adapter: StorageAdapter<unknown> = {
+    read: (key) => stored.get(key),
+    write: (key, value, ...rest: unknown[]) => {
+      calls.push(rest);
+      stored.set(key, value);
+    },
+    delete: (key) => void stored.delete(key),
+  };
+  stored.set("1", { text: "old" }); // data without enhanceStorage's envelope
+  const storage = enhanceStorage<{ text: string; v2: boolean }>({
+    storage: adapter as StorageAdapter<Enhance<{ text: string; v2: boolean }>>,
+    migrations: { 1: (old: { text: string }) => ({ ...old, v2: true }) },
+  });
+  assertEquals(await storage.read("1"), { text: "old", v2: true });
+  assertEquals(calls, [[]]);
 });

@@ -15,6 +15,7 @@ import type {
 } from "../storage_adapter.ts";
 import { MOVE_SESSION } from "../move_session.ts";
 import { KNOWN_VERSION } from "../_known_version.ts";
+import { REWRITE } from "../_rewrite.ts";
 import { leaseAcquirer, leaseTimeToLive } from "./_lease_store.ts";
 import { KvStore } from "./_kv_store.ts";
 import { registerWriter } from "./commit_extras.ts";
@@ -84,6 +85,13 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     key: string,
     options?: AcquireLeaseOptions,
   ) => Promise<SessionLease>;
+
+  /**
+   * Used by `enhanceStorage()`: this store takes the write option that marks
+   * stored data put back (a refreshed deadline, a migration on read), which
+   * `maxBytes` does not limit.
+   */
+  readonly [REWRITE] = true;
 
   /**
    * Creates a store over an open KV handle (which it does not close).

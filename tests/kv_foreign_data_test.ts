@@ -119,3 +119,13 @@ Deno.test("a store refused for its options claims no prefix", () =>
     new DenoKvStorage<number>(kv, { prefix: ["bot", "sessions"] });
     return Promise.resolve();
   }));
+
+Deno.test("a store with timeToLive reads a Deno.KvU64 session without rewriting it", () =>
+  withKv(async (kv) => {
+    await new DenoKvStorage<Deno.KvU64>(kv).write("1", new Deno.KvU64(5n));
+    const expiring = new DenoKvStorage<Deno.KvU64>(kv, { timeToLive: 60_000 });
+    const read = await expiring.read("1");
+    assert(read instanceof Deno.KvU64 && read.value === 5n);
+    const raw = (await kv.get(["sessions", "1"])).value;
+    assert(raw instanceof Deno.KvU64, String(raw));
+  }));

@@ -117,8 +117,9 @@ export class KvStore<S> {
       last?.kind === "chunked" ? last : undefined,
     );
     if (read.value === undefined) return { value: undefined, version: null };
-    // Without a refresh policy the version is the one read.
-    if (this.#policy.refreshAfter === undefined) {
+    // Without a refresh policy the version is the one read; so it is for a
+    // Deno.KvU64, which KV keeps only as the whole entry, without deadline.
+    if (this.#policy.refreshAfter === undefined || isKvU64(read.value)) {
       return { value: read.value as S, version: read.known.vs };
     }
     const version = await refreshIfDue(

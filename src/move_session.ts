@@ -8,6 +8,7 @@
  * @module
  */
 
+import { rewriteArgs } from "./_rewrite.ts";
 import { SessionConflictError, type StorageOperation } from "./errors.ts";
 import type {
   CompareAndSetResult,
@@ -193,11 +194,13 @@ export async function moveUnlocked<S>(
   }
   const read = (key: string) =>
     call<VersionedValue<S>>(key, "read", () => storage.readWithVersion!(key));
+  // The moved value is stored data: limits for new data do not apply.
+  const extra = rewriteArgs(storage);
   const cas = (key: string, expected: string | null, value: S | undefined) =>
     call<CompareAndSetResult>(
       key,
       value === undefined ? "delete" : "write",
-      () => storage.compareAndSet!(key, expected, value),
+      () => storage.compareAndSet!(key, expected, value, ...extra),
     );
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const source = await read(from);
@@ -239,7 +242,11 @@ async function movePlain<S>(
     () => storage.read(to),
   );
   if (existing === undefined) {
-    await call(to, "write", () => storage.write(to, value));
+    await call(
+      to,
+      "write",
+      () => storage.write(to, value, ...rewriteArgs(storage)),
+    );
   } else if (!sameData(value, existing)) {
     return false;
   }

@@ -3,7 +3,12 @@
 // also through enhanceStorage, whose reads may write the stored value back
 // (a refreshed deadline, a migration).
 import { serialize } from "node:v8";
-import { type Enhance, enhanceStorage, type StorageAdapter } from "../mod.ts";
+import {
+  type Enhance,
+  enhanceStorage,
+  moveSession,
+  type StorageAdapter,
+} from "../mod.ts";
 import { DenoKvStorage } from "../kv.ts";
 import { assert, assertEquals } from "./deps.ts";
 import { withKv } from "./_helpers.ts";
@@ -104,4 +109,31 @@ Deno.test("enhanceStorage writes stored data back to a grammY adapter with two a
   });
   assertEquals(await storage.read("1"), { text: "old", v2: true });
   assertEquals(calls, [[]]);
+});
+
+Deno.test("moveSession moves a session stored before maxBytes was lowered", async (t) => {
+  for (const size of [5_000, 100_000]) {
+    for (const enhanced of [false, true]) {
+      await t.step(
+        `${size} bytes${enhanced ? ", enhanceStorage" : ""}`,
+        () =>
+          withKv(async (kv) => {
+            const over = (options: { maxBytes?: number }) =>
+              enhanced
+                ? enhanceStorage<string>({
+                  storage: new DenoKvStorage(kv, options),
+                })
+                : new DenoKvStorage<string>(kv, options) as StorageAdapter<
+                  string
+                >;
+            const text = "x".repeat(size);
+            await over({}).write("-100", text);
+            const lowered = over({ maxBytes: 1000 });
+            assertEquals(await moveSession(lowered, "-100", "-200"), true);
+            assertEquals((await lowered.read("-200"))?.length, size);
+            assertEquals(await lowered.read("-100"), undefined);
+          }),
+      );
+    }
+  }
 });

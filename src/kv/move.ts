@@ -36,7 +36,13 @@ export async function moveInOneCommit(
     const { head } = source;
     if (logicalVersion(source) === null) return false;
     if (hasPending(source.pending)) return undefined;
-    const op: Put = { keys: to, value: undefined, expected: null };
+    // Stored data, moved: `maxBytes` does not apply (as to a refresh).
+    const op: Put = {
+      keys: to,
+      value: undefined,
+      expected: null,
+      refresh: true,
+    };
     // The chunks of a chunked session become pending under `from`.
     const pending = head.kind === "chunked"
       ? { [head.gen]: { n: head.count, del: 0 } }

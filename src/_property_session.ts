@@ -289,9 +289,8 @@ export class PropertySession<S> {
         return this.#finish();
       });
     }
-    if (this.#evicted) {
-      throw new SessionLockTimeoutError(key, this.options.lockTimeout);
-    }
+    const timedOut = this.timedOut();
+    if (timedOut !== undefined) throw timedOut;
     const based = this.#read && !this.#blind;
     if (value === null || value === undefined) {
       if (based && !this.#existed) return this.#unchanged();

@@ -62,14 +62,11 @@ export class ReadBaseline {
    * `undefined` if there is none. The baseline is spent afterwards.
    */
   giveAway(): unknown {
-    let copy = this.#stores ? undefined : this.#copy;
-    if (copy === undefined && !this.#stores && this.#pending !== undefined) {
-      try {
-        copy = deepClone(this.#pending);
-      } catch {
-        copy = undefined;
-      }
-    }
+    const copy = this.#stores
+      ? undefined
+      : this.#copy !== undefined
+      ? this.#copy
+      : copyOf(this.#pending);
     this.#copy = this.#pending = this.#print = undefined;
     return copy;
   }
@@ -80,5 +77,15 @@ export class ReadBaseline {
     } catch {
       this.#print = fingerprint(value);
     }
+  }
+}
+
+/** A copy of `value`; `undefined` for `undefined` or a value not copyable. */
+function copyOf(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  try {
+    return deepClone(value);
+  } catch {
+    return undefined;
   }
 }

@@ -20,12 +20,13 @@ export const REWRITE_OPTIONS: WriteOptions = Object.freeze(
 
 /** The extra arguments for a write of stored data to `storage`. */
 export function rewriteArgs(storage: object): [] | [WriteOptions] {
-  return (storage as { [REWRITE]?: unknown })[REWRITE] === true
-    ? [REWRITE_OPTIONS]
-    : [];
+  return isRewrite(storage) ? [REWRITE_OPTIONS] : [];
 }
 
-/** Whether `options` mark a write of stored data. */
+/**
+ * Whether `options` mark a write of stored data (or, for a store, whether
+ * it takes such writes: the same mark).
+ */
 export function isRewrite(options: unknown): boolean {
   return typeof options === "object" && options !== null &&
     (options as { [REWRITE]?: unknown })[REWRITE] === true;

@@ -76,6 +76,12 @@ const BUILT_INS: Map<unknown, number> = (() => {
   return map;
 })();
 
+/** Whether `value` is a Deno.KvU64 (on a runtime that has them). */
+export function isKvU64(value: unknown): boolean {
+  return typeof value === "object" && value !== null &&
+    BUILT_INS.get(getPrototypeOf(value)) === KV_U64;
+}
+
 /** The index an own key of an array names, or -1 for a named property. */
 export function arrayIndex(key: string): number {
   const first = key.charCodeAt(0);

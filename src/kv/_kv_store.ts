@@ -31,6 +31,7 @@ import { type Known, KnownStates, logicalVersion, readHead } from "./state.ts";
 import { deserialiseValue, serialiseValue } from "./codec.ts";
 import { deepClone } from "../_clone.ts";
 import { isRewrite } from "../_rewrite.ts";
+import { isKvU64 } from "../_value_kind.ts";
 import { isValueTooLarge } from "./retry.ts";
 import {
   checkMaxBytes,
@@ -255,10 +256,4 @@ function snapshot(
     };
   }
   return { keys, value: deepClone(value), expected };
-}
-
-function isKvU64(value: unknown): boolean {
-  const type = (globalThis as { Deno?: { KvU64?: new (n: bigint) => object } })
-    .Deno?.KvU64;
-  return type !== undefined && value instanceof type;
 }

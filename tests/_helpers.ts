@@ -2,7 +2,7 @@
 // updates, and a storage spy that records which calls happen.
 import { Bot, BotError, type Context } from "grammy";
 import type { Update } from "grammy/types";
-import type { StorageAdapter } from "../mod.ts";
+import { session, type SessionFlavor, type StorageAdapter } from "../mod.ts";
 import { lines } from "../examples/_lines.ts";
 
 /** A bot with known bot info whose API calls are answered locally. */
@@ -27,6 +27,26 @@ export function createBot<C extends Context>(): Bot<C> & { replies: string[] } {
 }
 
 let nextUpdateId = 1;
+
+/**
+ * A bot with a multi session over `storage` and no handler yet: `chat`
+ * under the chat's key, `user` under `user-<id>`, both numbers from 0.
+ */
+export function chatAndUserBot(storage: StorageAdapter<number>) {
+  const bot = createBot<
+    Context & SessionFlavor<{ chat: number; user: number }>
+  >();
+  bot.use(session({
+    type: "multi",
+    chat: { storage, initial: () => 0 },
+    user: {
+      storage,
+      initial: () => 0,
+      getSessionKey: (ctx) => `user-${ctx.from?.id}`,
+    },
+  }));
+  return bot;
+}
 
 /** A private-chat text message update from user `from` (default: the chat). */
 export function message(

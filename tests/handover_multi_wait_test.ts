@@ -3,14 +3,12 @@
 // for another part's lock (held by an update of another chat of the same
 // user); by the time it reads, that state is old, and another instance may
 // have replaced it. The part must read again, as a fresh update would.
-import { BotError, type Context } from "grammy";
-import { session, type SessionFlavor, type StorageAdapter } from "../mod.ts";
+import { BotError } from "grammy";
+import type { StorageAdapter } from "../mod.ts";
 import { DenoKvStorage } from "../kv.ts";
 import { assertEquals } from "./deps.ts";
-import { createBot, message, withKv } from "./_helpers.ts";
+import { chatAndUserBot, message, withKv } from "./_helpers.ts";
 import { sleep, slow } from "./_slow_storage.ts";
-
-type Multi = Context & SessionFlavor<{ chat: number; user: number }>;
 
 /**
  * Updates of user 5 in chats 2, 1, 3 and 1 again; the one in chat 3 keeps
@@ -18,17 +16,7 @@ type Multi = Context & SessionFlavor<{ chat: number; user: number }>;
  * 1. Returns what the handlers saw, the errors, and chat 1's value.
  */
 async function waitForOtherPart(kv: Deno.Kv, store: StorageAdapter<number>) {
-  const storage = slow(store, 5, 10);
-  const bot = createBot<Multi>();
-  bot.use(session({
-    type: "multi",
-    chat: { storage, initial: () => 0 },
-    user: {
-      storage,
-      initial: () => 0,
-      getSessionKey: (ctx) => `user-${ctx.from?.id}`,
-    },
-  }));
+  const bot = chatAndUserBot(slow(store, 5, 10));
   const seen: string[] = [];
   bot.on("message:text", async (ctx) => {
     seen.push(`${ctx.chat.id}:${ctx.session.chat}`);

@@ -18,7 +18,7 @@ import {
 } from "../mod.ts";
 import { DenoKvStorage } from "../kv.ts";
 import { assert, assertEquals } from "./deps.ts";
-import { createBot, message, withKv } from "./_helpers.ts";
+import { chatAndUserBot, createBot, message, withKv } from "./_helpers.ts";
 import { sleep, slow } from "./_slow_storage.ts";
 
 interface Data {
@@ -133,18 +133,7 @@ Deno.test("a queued update is handed the state before it", async (t) => {
   await t.step("each part of a multi session", () =>
     withKv(async (kv) => {
       const storage = slow(new DenoKvStorage<number>(kv), 10, 20);
-      const bot = createBot<
-        Context & SessionFlavor<{ chat: number; user: number }>
-      >();
-      bot.use(session({
-        type: "multi",
-        chat: { storage, initial: () => 0 },
-        user: {
-          storage,
-          initial: () => 0,
-          getSessionKey: (ctx) => `user-${ctx.from?.id}`,
-        },
-      }));
+      const bot = chatAndUserBot(storage);
       bot.on("message:text", (ctx) => {
         ctx.session.chat++;
         ctx.session.user++;

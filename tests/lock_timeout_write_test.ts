@@ -53,16 +53,20 @@ function counterBot(storage: StorageAdapter<Data>, work: number) {
       () => void (outcome[text] = "ok"),
       (e) => void (outcome[text] = e instanceof BotError ? e.error : e),
     );
-  return { seen, outcome, run };
+  // "A", then "B" queued behind it.
+  const aThenB = async () => {
+    const a = run("A");
+    await sleep(1);
+    await Promise.all([a, run("B")]);
+  };
+  return { seen, outcome, aThenB };
 }
 
 Deno.test("an update whose write outlasts lockTimeout keeps its key until the write ends", () =>
   withKv(async (kv) => {
     const inner = new DenoKvStorage<Data>(kv);
-    const { seen, outcome, run } = counterBot(slowWrites(inner, 300), 0);
-    const a = run("A");
-    await sleep(1);
-    await Promise.all([a, run("B")]);
+    const { seen, outcome, aThenB } = counterBot(slowWrites(inner, 300), 0);
+    await aThenB();
     assertEquals({ outcome, seen }, {
       outcome: { A: "ok", B: "ok" },
       seen: ["A:0", "B:1"],
@@ -73,10 +77,8 @@ Deno.test("an update whose write outlasts lockTimeout keeps its key until the wr
 Deno.test("a handler that outlasts lockTimeout still writes nothing", () =>
   withKv(async (kv) => {
     const inner = new DenoKvStorage<Data>(kv);
-    const { seen, outcome, run } = counterBot(slowWrites(inner, 0), 300);
-    const a = run("A");
-    await sleep(1);
-    await Promise.all([a, run("B")]);
+    const { seen, outcome, aThenB } = counterBot(slowWrites(inner, 0), 300);
+    await aThenB();
     assert(outcome.A instanceof SessionLockTimeoutError);
     assertEquals({ B: outcome.B, seen }, { B: "ok", seen: ["A:0", "B:0"] });
     assertEquals(await inner.read("1"), { count: 10 });

@@ -36,6 +36,6 @@
  *
  * @module
  */
-export * from "./src/errors.ts";
-export * from "./src/kv/deno_kv_storage.ts";
-export * from "./src/kv/lease.ts";
+export * from "./src/contract/errors.ts";
+export * from "./src/stores/kv/deno_kv_storage.ts";
+export * from "./src/stores/kv/lease.ts";

@@ -33,13 +33,16 @@
  *
  * @module
  */
-export * from "./src/session.ts";
-export * from "./src/lazy_session.ts";
-export type * from "./src/session_flavor.ts";
-export type * from "./src/session_options.ts";
-export type * from "./src/session_context.ts";
-export type * from "./src/storage_adapter.ts";
-export * from "./src/enhance_storage.ts";
-export * from "./src/memory_session_storage.ts";
-export * from "./src/errors.ts";
-export { moveSession, type MoveSessionOptions } from "./src/move_session.ts";
+export * from "./src/middleware/session.ts";
+export * from "./src/middleware/lazy_session.ts";
+export type * from "./src/middleware/session_flavor.ts";
+export type * from "./src/middleware/session_options.ts";
+export type * from "./src/middleware/session_context.ts";
+export type * from "./src/contract/storage_adapter.ts";
+export * from "./src/stores/enhance/enhance_storage.ts";
+export * from "./src/stores/memory/memory_session_storage.ts";
+export * from "./src/contract/errors.ts";
+export {
+  moveSession,
+  type MoveSessionOptions,
+} from "./src/middleware/move_session.ts";

@@ -5,8 +5,8 @@
 // a ~60 KiB one, and a sparse array indexed by user ids.
 //
 //   deno bench bench/_util_bench.ts
-import { deepClone } from "../src/_clone.ts";
-import { fingerprint } from "../src/_fingerprint.ts";
+import { deepClone } from "../src/values/_clone.ts";
+import { fingerprint } from "../src/values/_fingerprint.ts";
 
 const small = { pizzaCount: 3 };
 

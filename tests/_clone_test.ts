@@ -1,4 +1,4 @@
-import { deepClone } from "../src/_clone.ts";
+import { deepClone } from "../src/values/_clone.ts";
 import {
   assert,
   assertEquals,

@@ -1,5 +1,5 @@
-import { deepClone } from "../src/_clone.ts";
-import { fingerprint } from "../src/_fingerprint.ts";
+import { deepClone } from "../src/values/_clone.ts";
+import { fingerprint } from "../src/values/_fingerprint.ts";
 import {
   assert,
   assertEquals,

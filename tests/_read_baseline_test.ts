@@ -1,6 +1,6 @@
-// The end-of-update comparison (src/_read_baseline.ts): a private copy of
+// The end-of-update comparison (src/middleware/_read_baseline.ts): a private copy of
 // what was read, taken at the read or, for strict sessions, on first access.
-import { ReadBaseline } from "../src/_read_baseline.ts";
+import { ReadBaseline } from "../src/middleware/_read_baseline.ts";
 import { assert, assertEquals } from "./deps.ts";
 
 Deno.test("the read baseline", async (t) => {

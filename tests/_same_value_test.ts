@@ -5,9 +5,9 @@
 // only the comparison sees is written, and no change writes nothing.
 import type { Context } from "grammy";
 import { MemorySessionStorage, session, type SessionFlavor } from "../mod.ts";
-import { deepClone } from "../src/_clone.ts";
-import { fingerprint } from "../src/_fingerprint.ts";
-import { sameAsStored } from "../src/_same_value.ts";
+import { deepClone } from "../src/values/_clone.ts";
+import { fingerprint } from "../src/values/_fingerprint.ts";
+import { sameAsStored } from "../src/values/_same_value.ts";
 import { assert, assertEquals, assertStrictEquals } from "./deps.ts";
 import { createBot, message } from "./_helpers.ts";
 import {

@@ -1,7 +1,7 @@
 // A storage wrapper for tests of queued updates: latency after every call,
 // and a count of the reads.
 import type { StorageAdapter } from "../mod.ts";
-import { KNOWN_VERSION } from "../src/_known_version.ts";
+import { KNOWN_VERSION } from "../src/contract/_known_version.ts";
 
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

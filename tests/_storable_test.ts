@@ -1,7 +1,7 @@
 import { SessionValueError } from "../mod.ts";
-import { checkStorable } from "../src/_storable.ts";
-import { deepClone } from "../src/_clone.ts";
-import { fingerprint } from "../src/_fingerprint.ts";
+import { checkStorable } from "../src/values/_storable.ts";
+import { deepClone } from "../src/values/_clone.ts";
+import { fingerprint } from "../src/values/_fingerprint.ts";
 import { assert, assertStrictEquals } from "./deps.ts";
 
 /** The message checkStorable throws for `value`, checking the error. */

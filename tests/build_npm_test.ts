@@ -58,7 +58,7 @@ Deno.test("scripts/build_npm.ts", async (t) => {
       await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify(config));
       await Deno.writeTextFile(
         `${dir}/memory.ts`,
-        '/**\n * The memory store.\n *\n * ```ts\n * import { MemorySessionStorage } from "./memory.ts";\n * new MemorySessionStorage();\n * ```\n *\n * @module\n */\nexport * from "./src/memory_session_storage.ts";\n',
+        '/**\n * The memory store.\n *\n * ```ts\n * import { MemorySessionStorage } from "./memory.ts";\n * new MemorySessionStorage();\n * ```\n *\n * @module\n */\nexport * from "./src/stores/memory/memory_session_storage.ts";\n',
       );
     }, async ({ code, output, dir }) => {
       assertEquals(code, 0, output);
@@ -90,13 +90,13 @@ Deno.test("scripts/build_npm.ts", async (t) => {
       );
       assertEquals(scriptPkg, { type: "commonjs" });
       const cjs = await Deno.readTextFile(`${dir}/npm/script/memory.js`);
-      assert(cjs.includes('require("./src/memory_session_storage.js")'), cjs);
+      assert(cjs.includes('require("./src/stores/memory/memory_session_storage.js")'), cjs);
       const wrapper = await Deno.readTextFile(`${dir}/npm/node/memory.js`);
       assert(wrapper.includes('from "../script/memory.js"'), wrapper);
       assert(/\bMemorySessionStorage\b/.test(wrapper), wrapper);
       assert(!/\bMemorySessionStorageOptions\b/.test(wrapper), wrapper);
       const types = await Deno.readTextFile(`${dir}/npm/esm/memory.d.ts`);
-      assert(types.includes('"./src/memory_session_storage.js"'), types);
+      assert(types.includes('"./src/stores/memory/memory_session_storage.js"'), types);
       assert(!/^(?:import|export)\b.*\.ts"/m.test(types), types);
     });
   });
@@ -134,13 +134,13 @@ Deno.test("scripts/build_npm.ts", async (t) => {
   await t.step("fails and prints the diagnostic on a type error", async () => {
     await withBuild(async (dir) => {
       await Deno.writeTextFile(
-        `${dir}/src/errors.ts`,
+        `${dir}/src/contract/errors.ts`,
         'export const broken: number = "one";\n',
         { append: true },
       );
     }, ({ code, output, dir }) => {
       assertEquals(code, 1, output);
-      assert(output.includes("src/errors.ts"), output);
+      assert(output.includes("src/contract/errors.ts"), output);
       assert(output.includes("TS2322"), output);
       // No half-built mirror is left for a test to pick up.
       assertEquals(existsSync(`${dir}/npm`), false);
@@ -152,7 +152,7 @@ Deno.test("scripts/build_npm.ts", async (t) => {
     async () => {
       await withBuild(async (dir) => {
         await Deno.writeTextFile(
-          `${dir}/src/errors.ts`,
+          `${dir}/src/contract/errors.ts`,
           "export type Handle = Deno.Kv;\n",
           { append: true },
         );
@@ -166,7 +166,7 @@ Deno.test("scripts/build_npm.ts", async (t) => {
   await t.step("fails on an npm: specifier in shipped code", async () => {
     await withBuild(async (dir) => {
       await Deno.writeTextFile(
-        `${dir}/src/errors.ts`,
+        `${dir}/src/contract/errors.ts`,
         'export type { Context } from "npm:grammy@^1";\n',
         { append: true },
       );
@@ -180,7 +180,7 @@ Deno.test("scripts/build_npm.ts", async (t) => {
     await withBuild(async (dir) => {
       await Deno.writeTextFile(
         `${dir}/kv.ts`,
-        '/**\n * No example.\n *\n * @module\n */\nexport * from "./src/errors.ts";\n',
+        '/**\n * No example.\n *\n * @module\n */\nexport * from "./src/contract/errors.ts";\n',
       );
     }, ({ code, output }) => {
       assertEquals(code, 1, output);

@@ -11,7 +11,7 @@ import {
   type SessionFlavor,
 } from "../mod.ts";
 import { DenoKvStorage } from "../kv.ts";
-import { sessionLocks } from "../src/_key_lock.ts";
+import { sessionLocks } from "../src/middleware/_key_lock.ts";
 import { assert, assertEquals } from "./deps.ts";
 import { createBot, io, message, runConcurrently } from "./_helpers.ts";
 

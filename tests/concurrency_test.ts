@@ -9,7 +9,7 @@ import {
   type SessionFlavor,
   type StorageAdapter,
 } from "../mod.ts";
-import { sessionLocks } from "../src/_key_lock.ts";
+import { sessionLocks } from "../src/middleware/_key_lock.ts";
 import { assert, assertEquals } from "./deps.ts";
 import {
   createBot,

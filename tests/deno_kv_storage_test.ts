@@ -6,7 +6,7 @@ import {
   type SessionFlavor,
   SessionValueError,
 } from "../mod.ts";
-import { WRITING_GRACE_MS } from "../src/kv/state.ts";
+import { WRITING_GRACE_MS } from "../src/stores/kv/state.ts";
 import { later, spawnFixture } from "./_helpers.ts";
 import { DenoKvStorage, type KvLike } from "../kv.ts";
 import type { Written } from "./fixtures/kv_writer.ts";
@@ -222,7 +222,7 @@ Deno.test("DenoKvStorage stores sessions", async (t) => {
           () => storage.write(key, value),
           (e: unknown) =>
             e instanceof SessionValueError && e.key === key &&
-            // The path and the cause (src/_storable.ts words them).
+            // The path and the cause (src/values/_storable.ts words them).
             /function|symbol/i.test(e.message),
         );
       }

@@ -2,7 +2,7 @@
 // class instances, and the internal commit hook for the lease (issue 11).
 import { serialize } from "node:v8";
 import { DenoKvStorage, SessionValueError } from "../kv.ts";
-import { writeWithExtras } from "../src/kv/commit_extras.ts";
+import { writeWithExtras } from "../src/stores/kv/commit_extras.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "./deps.ts";
 import { withKv } from "./_helpers.ts";
 

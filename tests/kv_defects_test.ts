@@ -5,7 +5,7 @@ import { lazySession, type LazySessionFlavor } from "../mod.ts";
 import { DenoKvStorage, type KvLike } from "../kv.ts";
 import { assert, assertEquals, assertRejects, fakeTime } from "./deps.ts";
 import { createBot, later, message, withKv } from "./_helpers.ts";
-import { WRITING_GRACE_MS } from "../src/kv/state.ts";
+import { WRITING_GRACE_MS } from "../src/stores/kv/state.ts";
 
 const MiB = 1024 * 1024;
 

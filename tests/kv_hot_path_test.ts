@@ -1,4 +1,4 @@
-// The store's hot path (src/kv/hot_path.ts) and the chunk read that guesses
+// The store's hot path (src/stores/kv/hot_path.ts) and the chunk read that guesses
 // the generation: each shortcut is checked against another instance that
 // changed the session behind it, and by the KV calls it makes.
 import { DenoKvStorage, type KvLike } from "../kv.ts";

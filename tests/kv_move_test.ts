@@ -1,4 +1,4 @@
-// The atomic move of DenoKvStorage (src/kv/move.ts), through moveSession().
+// The atomic move of DenoKvStorage (src/stores/kv/move.ts), through moveSession().
 import { DenoKvStorage, type KvLike } from "../kv.ts";
 import { moveSession } from "../mod.ts";
 import { assertEquals } from "./deps.ts";

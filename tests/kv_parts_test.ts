@@ -1,9 +1,9 @@
 // The parts of the KV store on their own: the codec and the commit planner.
 import { serialize } from "node:v8";
-import { deserialiseValue } from "../src/kv/codec.ts";
-import { CommitPlan } from "../src/kv/commit_plan.ts";
-import { sessionKeys } from "../src/kv/layout.ts";
-import { finishSwitch } from "../src/kv/planner.ts";
+import { deserialiseValue } from "../src/stores/kv/codec.ts";
+import { CommitPlan } from "../src/stores/kv/commit_plan.ts";
+import { sessionKeys } from "../src/stores/kv/layout.ts";
+import { finishSwitch } from "../src/stores/kv/planner.ts";
 import { assert, assertEquals } from "./deps.ts";
 
 Deno.test("the codec gives typed arrays back with their own buffers", async (t) => {

@@ -1,11 +1,11 @@
-// The lease protocol (src/kv/lease.ts) on a real KV: `:memory:` and a temp
+// The lease protocol (src/stores/kv/lease.ts) on a real KV: `:memory:` and a temp
 // file. Multi-process behaviour is in tests/lease_process_test.ts.
 import {
   acquireLease,
   SessionLeaseLostError,
   SessionLeaseTimeoutError,
-} from "../src/kv/lease.ts";
-import { SessionConflictError } from "../src/errors.ts";
+} from "../src/stores/kv/lease.ts";
+import { SessionConflictError } from "../src/contract/errors.ts";
 import { assert, assertEquals, assertRejects } from "./deps.ts";
 import { settlesWithin } from "./_helpers.ts";
 

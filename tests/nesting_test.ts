@@ -84,17 +84,24 @@ Deno.test("a session inside conversation plugins on the same storage", async () 
 Deno.test("two copies of the module on one Context class", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.mkdir(`${dir}/src`);
     const root = new URL("../", import.meta.url);
-    // The main entry reaches only the files directly in src/ (the KV store
-    // and the tools live in subfolders).
-    for (const entry of Deno.readDirSync(new URL("src/", root))) {
-      if (!entry.isFile) continue;
-      await Deno.copyFile(
-        new URL(`src/${entry.name}`, root),
-        `${dir}/src/${entry.name}`,
-      );
-    }
+    // A whole copy of src/ beside a copy of mod.ts: a second copy of the
+    // module, as two versions in one dependency tree would be.
+    const copyTree = async (from: URL, to: string) => {
+      await Deno.mkdir(to, { recursive: true });
+      for await (const entry of Deno.readDir(from)) {
+        if (entry.isDirectory) {
+          await copyTree(
+            new URL(`${entry.name}/`, from),
+            `${to}/${entry.name}`,
+          );
+        } else {await Deno.copyFile(
+            new URL(entry.name, from),
+            `${to}/${entry.name}`,
+          );}
+      }
+    };
+    await copyTree(new URL("src/", root), `${dir}/src`);
     await Deno.copyFile(new URL("mod.ts", root), `${dir}/mod.ts`);
     const copy: typeof import("../mod.ts") = await import(
       `file://${dir}/mod.ts`

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { DenoKvStorage } from "../../kv.ts";
-import type { KvKey } from "../../kv.ts";
+import { DenoKvStorage } from "../stores/kv/deno_kv_storage.ts";
+import type { KvKey } from "../stores/kv/kv_like.ts";
 
 /** An open KV with the session store over it. */
 export interface OpenStore extends Disposable {

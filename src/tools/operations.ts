@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { StorageAdapter } from "../storage_adapter.ts";
+import type { StorageAdapter } from "../contract/storage_adapter.ts";
 import type { SessionRecord } from "./ndjson.ts";
 import { readSessionInfo } from "./session_info.ts";
 

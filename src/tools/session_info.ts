@@ -6,7 +6,7 @@
  * @module
  */
 import { serialize } from "node:v8";
-import type { StorageAdapter } from "../storage_adapter.ts";
+import type { StorageAdapter } from "../contract/storage_adapter.ts";
 
 /** The size and expiry of one stored session. */
 export interface SessionInfo {

@@ -1,40 +1,51 @@
-// `taskset -c 1 deno run -A bench/kv_large.ts [rounds] [object]`: a 1 MiB
-// session written and read through DenoKvStorage against raw chunked KV
-// calls on the same bytes (its V8 serialisation split into 64 KiB values,
-// every `kv.set` in flight at once, then `getMany` batches of 10 in
-// parallel), on a KV file. Rounds interleave the two; figures are medians,
-// of the whole and of the write and the read apart.
-//
-// The session is a 1 MiB Uint8Array. With `object` it is an object of 20,000
-// small records (about 0.8 MiB serialised), and the raw side also serialises
-// before and deserialises after, as any store of such a value must.
+// `taskset -c 1 deno run -A bench/kv_large.ts [rounds]`: an object session
+// of about 1 MiB (7,000 small records, V8-serialised) written and read
+// through DenoKvStorage, against the crash-safe floor of
+// `bench/_kv_large_floor.ts` (new generation of chunks in commits of at most
+// 12, the last one switching the head and deleting the old chunks; reads of
+// the head, then `getMany` batches of 10 in parallel) and, for reference,
+// against the raw chunked write of 0.2.0's bench (every chunk its own
+// `kv.set`, all in flight: neither atomic nor crash-safe). All on one KV file.
+// Rounds interleave the three; figures are medians of the write and of the
+// read apart, and ratios of DenoKvStorage against each.
 import { deserialize, serialize } from "node:v8";
 import { DenoKvStorage } from "../kv.ts";
 import { median } from "./_kv_bench_setup.ts";
+import { LargeFloor } from "./_kv_large_floor.ts";
 
 const rounds = Number(Deno.args[0] ?? 21);
-const MiB = 1024 * 1024;
 const CHUNK = 65_536;
-const object = Deno.args[1] === "object";
-const big: unknown = object
-  ? {
-    history: Array.from({ length: 20_000 }, (_, i) => ({
-      id: i,
-      text: `message number ${i}`,
-    })),
-  }
-  : new Uint8Array(MiB).map((_, i) => i % 251);
-const bytes = serialize(big);
-const serializedOnce = bytes;
-const count = Math.ceil(bytes.byteLength / CHUNK);
+const session = {
+  history: Array.from({ length: 7_000 }, (_, i) => ({
+    id: i,
+    from: `user ${i % 97}`,
+    at: 1_700_000_000_000 + i * 1_000,
+    text: `message number ${i}: ${"lorem ipsum dolor sit amet ".repeat(3)}`,
+  })),
+};
+const size = serialize(session).byteLength;
+
 const dir = await Deno.makeTempDir();
 const kv = await Deno.openKv(`${dir}/large.kv`);
 try {
   const storage = new DenoKvStorage<unknown>(kv);
-  // Each side is a write then a read; both parts are timed.
-  const raw = async (): Promise<[number, number]> => {
-    const start = performance.now();
-    const bytes = object ? serialize(big) : serializedOnce;
+  const floor = new LargeFloor(kv, "floor");
+  type Side = () => Promise<[number, number]>;
+  const timed =
+    (write: () => Promise<unknown>, read: () => Promise<unknown>): Side =>
+    async () => {
+      const start = performance.now();
+      await write();
+      const written = performance.now();
+      const back = await read() as typeof session;
+      if (back.history.length !== session.history.length) {
+        throw new Error("bad read");
+      }
+      return [written - start, performance.now() - written];
+    };
+  const rawWrite = async () => {
+    const bytes = serialize(session);
+    const count = Math.ceil(bytes.byteLength / CHUNK);
     await Promise.all(
       Array.from(
         { length: count },
@@ -42,59 +53,61 @@ try {
           kv.set(["raw", i], bytes.subarray(i * CHUNK, (i + 1) * CHUNK)),
       ),
     );
-    const written = performance.now();
-    const keys = Array.from({ length: count }, (_, i) => ["raw", i]);
+    return count;
+  };
+  let rawCount = 0;
+  const rawRead = async () => {
+    const keys = Array.from({ length: rawCount }, (_, i) => ["raw", i]);
     const batches = [];
-    for (let i = 0; i < count; i += 10) {
+    for (let i = 0; i < keys.length; i += 10) {
       batches.push(kv.getMany(keys.slice(i, i + 10)));
     }
-    const read = (await Promise.all(batches)).flat();
-    if (object) {
-      const joined = new Uint8Array(bytes.byteLength);
-      let offset = 0;
-      for (const entry of read) {
-        joined.set(entry.value as Uint8Array, offset);
-        offset += (entry.value as Uint8Array).byteLength;
-      }
-      deserialize(joined);
+    const entries = (await Promise.all(batches)).flat();
+    const joined = new Uint8Array(size);
+    let offset = 0;
+    for (const e of entries) {
+      joined.set(e.value as Uint8Array, offset);
+      offset += (e.value as Uint8Array).byteLength;
     }
-    return [written - start, performance.now() - written];
+    return deserialize(joined);
   };
-  const ours = async (): Promise<[number, number]> => {
-    const start = performance.now();
-    await storage.write("s", big);
-    const written = performance.now();
-    await storage.read("s");
-    return [written - start, performance.now() - written];
+  const sides: Record<string, Side> = {
+    ours: timed(() => storage.write("s", session), () => storage.read("s")),
+    floor: timed(() => floor.write(session), () => floor.read()),
+    raw: timed(async () => rawCount = await rawWrite(), rawRead),
   };
-  await raw();
-  await ours();
-  const times = { raw: [] as number[][], ours: [] as number[][] };
+  const names = Object.keys(sides);
+  for (const name of names) await sides[name]!(); // warm-up
+  const times: Record<string, [number, number][]> = {
+    ours: [],
+    floor: [],
+    raw: [],
+  };
   for (let round = 0; round < rounds; round++) {
-    for (
-      const name of round % 2
-        ? ["raw", "ours"] as const
-        : ["ours", "raw"] as const
-    ) {
-      const [write, read] = await (name === "raw" ? raw() : ours());
-      times[name].push([write + read, write, read]);
-    }
+    const order = names.map((_, i) => names[(i + round) % names.length]!);
+    for (const name of order) times[name]!.push(await sides[name]!());
   }
-  // Medians of the totals, of the writes and of the reads.
-  const medians = (list: number[][]) =>
-    [0, 1, 2].map((i) => median(list.map((t) => t[i]!)));
-  const [r, rw, rr] = medians(times.raw);
-  const [o, ow, or] = medians(times.ours);
+  const med = (name: string, part: 0 | 1) =>
+    median(times[name]!.map((t) => t[part]));
   console.log(
-    `raw chunked kv.set + getMany${object ? " (+ V8 (de)serialise)" : ""}  ${
-      r!.toFixed(2)
-    } ms (write ${rw!.toFixed(2)}, read ${rr!.toFixed(2)})`,
+    `object session: ${
+      (size / 1024).toFixed(0)
+    } KiB serialised, ${rounds} rounds`,
   );
-  console.log(
-    `DenoKvStorage write + read    ${o!.toFixed(2)} ms  (${
-      (o! / r!).toFixed(2)
-    }x raw; write ${ow!.toFixed(2)}, read ${or!.toFixed(2)})`,
-  );
+  for (const name of names) {
+    console.log(
+      `${name.padEnd(6)} write ${
+        med(name, 0).toFixed(2).padStart(7)
+      } ms   read ${med(name, 1).toFixed(2).padStart(7)} ms`,
+    );
+  }
+  for (const base of ["floor", "raw"]) {
+    console.log(
+      `DenoKvStorage / ${base}: write ${
+        (med("ours", 0) / med(base, 0)).toFixed(2)
+      }x, read ${(med("ours", 1) / med(base, 1)).toFixed(2)}x`,
+    );
+  }
 } finally {
   kv.close();
   await Deno.remove(dir, { recursive: true });

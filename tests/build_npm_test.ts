@@ -90,13 +90,21 @@ Deno.test("scripts/build_npm.ts", async (t) => {
       );
       assertEquals(scriptPkg, { type: "commonjs" });
       const cjs = await Deno.readTextFile(`${dir}/npm/script/memory.js`);
-      assert(cjs.includes('require("./src/stores/memory/memory_session_storage.js")'), cjs);
+      assert(
+        cjs.includes(
+          'require("./src/stores/memory/memory_session_storage.js")',
+        ),
+        cjs,
+      );
       const wrapper = await Deno.readTextFile(`${dir}/npm/node/memory.js`);
       assert(wrapper.includes('from "../script/memory.js"'), wrapper);
       assert(/\bMemorySessionStorage\b/.test(wrapper), wrapper);
       assert(!/\bMemorySessionStorageOptions\b/.test(wrapper), wrapper);
       const types = await Deno.readTextFile(`${dir}/npm/esm/memory.d.ts`);
-      assert(types.includes('"./src/stores/memory/memory_session_storage.js"'), types);
+      assert(
+        types.includes('"./src/stores/memory/memory_session_storage.js"'),
+        types,
+      );
       assert(!/^(?:import|export)\b.*\.ts"/m.test(types), types);
     });
   });

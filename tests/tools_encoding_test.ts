@@ -74,6 +74,12 @@ Deno.test("tagged JSON encoding", async (t) => {
     assertEquals(back.message, "too far");
     assertEquals(back.cause, 42n);
     assertEquals(back.stack, error.stack);
+    // As V8 (and so KV) keeps it: a name that is no error type is "Error".
+    const renamed = Object.assign(new TypeError("x"), { name: "Custom" });
+    assertEquals(
+      (encodeValue(renamed) as { $error: { name: string } }).$error.name,
+      "Error",
+    );
   });
 
   await t.step("keeps plain JSON as it is", () => {
@@ -121,6 +127,57 @@ Deno.test("tagged JSON encoding", async (t) => {
     assertThrows(() => decodeValue({ $map: [[1]] }), /\[key, value\]/);
     assertThrows(() => decodeValue({ $regexp: ["(", ""] }), /\$regexp/);
   });
+
+  await t.step(
+    "refuses every malformed tag with an error naming its path (issue 19 item 8)",
+    () => {
+      // Each body below is wrapped as { a: [tag] }: the error must name
+      // value.a[0] and say what is wrong.
+      const cases: [unknown, RegExp][] = [
+        [{ $error: { name: "constructor", message: "m" } }, /error type/],
+        [{ $error: { name: "toString", message: "m" } }, /error type/],
+        [{ $error: { name: "__proto__", message: "m" } }, /error type/],
+        [{ $error: { name: "Nope", message: "m" } }, /error type/],
+        [{ $error: { name: "Error" } }, /message/],
+        [{ $error: { name: "Error", message: "m", extra: 1 } }, /"extra"/],
+        [{ $error: null }, /must be an object/],
+        [{ $boxed: null }, /boxed/],
+        [{ $boxed: { a: 1 } }, /boxed/],
+        [{ $boxed: [1] }, /boxed/],
+        [{ $boxed: { $undefined: null } }, /boxed/],
+        [{ $number: "toString" }, /unknown number/],
+        [{ $number: "constructor" }, /unknown number/],
+        [{ $undefined: 0 }, /must be null/],
+        [{ $regexp: ["a", "g", "x"] }, /\[source, flags\]/],
+        [{ $regexp: "a" }, /must be an array/],
+        [{ $kvu64: "-1" }, /KvU64/],
+        [{ $kvu64: String(2n ** 64n) }, /KvU64/],
+        [{ $map: {} }, /must be an array/],
+        [{ $set: null }, /must be an array/],
+        [{ $object: [] }, /must be an object/],
+        [{ $date: 5 }, /must be a string/],
+        [{ $bigint: 5 }, /must be a string/],
+        [{ $constructor: "x" }, /unknown tag/],
+        [{ $toString: "x" }, /unknown tag/],
+        [{ $__proto__: "x" }, /unknown tag/],
+      ];
+      const wrong: string[] = [];
+      for (const [tagged, message] of cases) {
+        const text = JSON.stringify({ a: [tagged] });
+        try {
+          const value = decodeValue(JSON.parse(text));
+          wrong.push(`${text} decoded to ${Deno.inspect(value)}`);
+        } catch (error) {
+          const said = error instanceof Error ? error.message : String(error);
+          if (
+            !(error instanceof TypeError) || !said.startsWith("value.a[0]") ||
+            !message.test(said)
+          ) wrong.push(`${text} threw ${error}`);
+        }
+      }
+      assertEquals(wrong, []);
+    },
+  );
 
   await t.step("prints short parts on one line and long ones indented", () => {
     const text = prettyJson(

@@ -74,6 +74,17 @@ function expectArray(value: unknown, path: string, what: string): unknown[] {
   return value;
 }
 
+function expectObject(
+  value: unknown,
+  path: string,
+  what: string,
+): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new TypeError(`${path}: ${what} must be an object`);
+  }
+  return value as Record<string, unknown>;
+}
+
 function parseBigInt(text: string, path: string): bigint {
   if (!/^-?\d+$/.test(text)) {
     throw new TypeError(`${path}: "${text}" is not an integer`);
@@ -88,14 +99,48 @@ const NUMBERS: Record<string, number> = {
   "-0": -0,
 };
 
+const BOXABLE = new Set(["number", "string", "boolean", "bigint"]);
+const ERROR_FIELDS = new Set(["name", "message", "stack", "cause"]);
+
+function decodeError(body: unknown, path: string, where: string): Error {
+  const fields = expectObject(body, where, "the error");
+  for (const field of Object.keys(fields)) {
+    if (!ERROR_FIELDS.has(field)) {
+      throw new TypeError(
+        `${where}: unknown field ${
+          JSON.stringify(field)
+        } (an error has name, message, stack and cause)`,
+      );
+    }
+  }
+  const name = expectString(fields.name, where, "the name");
+  if (!Object.hasOwn(ERROR_TYPES, name)) {
+    throw new TypeError(
+      `${where}: unknown error type ${JSON.stringify(name)} (one of ${
+        Object.keys(ERROR_TYPES).join(", ")
+      })`,
+    );
+  }
+  const Type = ERROR_TYPES[name]!;
+  const message = expectString(fields.message, where, "the message");
+  const error = Object.hasOwn(fields, "cause")
+    ? new Type(message, { cause: decodeValue(fields.cause, `${path}.cause`) })
+    : new Type(message);
+  if (fields.stack !== undefined) {
+    error.stack = expectString(fields.stack, where, "the stack");
+  }
+  return error;
+}
+
 function decodeTagged(name: string, body: unknown, path: string): unknown {
   const where = `${path} (${name})`;
   switch (name) {
     case "$undefined":
+      if (body !== null) throw new TypeError(`${where}: the body must be null`);
       return undefined;
     case "$number": {
       const text = expectString(body, where, "the number");
-      if (!(text in NUMBERS)) {
+      if (!Object.hasOwn(NUMBERS, text)) {
         throw new TypeError(`${where}: unknown number "${text}"`);
       }
       return NUMBERS[text];
@@ -111,7 +156,11 @@ function decodeTagged(name: string, body: unknown, path: string): unknown {
       return date;
     }
     case "$regexp": {
-      const [source, flags] = expectArray(body, where, "the pattern");
+      const pattern = expectArray(body, where, "the pattern");
+      if (pattern.length !== 2) {
+        throw new TypeError(`${where}: the pattern must be [source, flags]`);
+      }
+      const [source, flags] = pattern;
       try {
         return new RegExp(
           expectString(source, where, "the source"),
@@ -151,40 +200,37 @@ function decodeTagged(name: string, body: unknown, path: string): unknown {
       return new DataView(
         fromBase64(expectString(body, where, "the bytes"), where).buffer,
       );
-    case "$error": {
-      if (body === null || typeof body !== "object" || Array.isArray(body)) {
-        throw new TypeError(`${where}: the error must be an object`);
-      }
-      const fields = body as Record<string, unknown>;
-      const errorName = expectString(fields.name, where, "the name");
-      const Type = ERROR_TYPES[errorName] ?? Error;
-      const error = "cause" in fields
-        ? new Type(expectString(fields.message, where, "the message"), {
-          cause: decodeValue(fields.cause, `${path}.cause`),
-        })
-        : new Type(expectString(fields.message, where, "the message"));
-      if (fields.stack !== undefined) {
-        error.stack = expectString(fields.stack, where, "the stack");
-      }
-      return error;
-    }
+    case "$error":
+      return decodeError(body, path, where);
     case "$kvu64": {
       const kvU64 = kvU64Class();
       if (kvU64 === undefined) {
         throw new TypeError(`${where}: KvU64 needs Deno`);
       }
-      return new kvU64(
-        parseBigInt(expectString(body, where, "the integer"), where),
+      const value = parseBigInt(
+        expectString(body, where, "the integer"),
+        where,
       );
-    }
-    case "$boxed":
-      return Object(decodeValue(body, path));
-    case "$object": {
-      if (body === null || typeof body !== "object" || Array.isArray(body)) {
-        throw new TypeError(`${where}: the object must be an object`);
+      if (value < 0n || value >= 2n ** 64n) {
+        throw new TypeError(
+          `${where}: a KvU64 holds 0 to 2^64 - 1, not ${value}`,
+        );
       }
+      return new kvU64(value);
+    }
+    case "$boxed": {
+      const inner = Array.isArray(body) ? body : decodeValue(body, path);
+      if (!BOXABLE.has(typeof inner)) {
+        throw new TypeError(
+          `${where}: a boxed value must be a number, string, boolean or bigint`,
+        );
+      }
+      return Object(inner);
+    }
+    case "$object": {
+      const fields = expectObject(body, where, "the object");
       const out: Record<string, unknown> = {};
-      for (const [key, v] of Object.entries(body)) {
+      for (const [key, v] of Object.entries(fields)) {
         out[key] = decodeValue(v, propertyPath(path, key));
       }
       return out;

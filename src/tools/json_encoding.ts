@@ -32,6 +32,7 @@
 
 import {
   type EncodedValue,
+  ERROR_TYPES,
   kvU64Class,
   propertyPath,
   tag,
@@ -159,7 +160,8 @@ function encodeObject(
   }
   if (value instanceof Error) {
     const error: Record<string, EncodedValue> = {
-      name: value.name,
+      // What V8 (and so KV) keeps: a listed name, any other one is "Error".
+      name: Object.hasOwn(ERROR_TYPES, value.name) ? value.name : "Error",
       message: value.message,
     };
     if (typeof value.stack === "string") error.stack = value.stack;

@@ -7,7 +7,16 @@ async function buildCopy(
   change: (dir: string) => Promise<void>,
 ): Promise<{ code: number; output: string; dir: string }> {
   const dir = await Deno.makeTempDir({ prefix: "sessionkit-build-" });
-  for (const entry of ["deno.json", "deno.lock", "LICENSE", "scripts", "src"]) {
+  for (
+    const entry of [
+      "deno.json",
+      "deno.dev.json",
+      "deno.dev.lock",
+      "LICENSE",
+      "scripts",
+      "src",
+    ]
+  ) {
     await copy(new URL(entry, root).pathname, `${dir}/${entry}`);
   }
   const config = JSON.parse(await Deno.readTextFile(`${dir}/deno.json`));
@@ -16,7 +25,7 @@ async function buildCopy(
   }
   await change(dir);
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "scripts/build_npm.ts"],
+    args: ["run", "--config", "deno.dev.json", "-A", "scripts/build_npm.ts"],
     cwd: dir,
     env: { NO_COLOR: "1" },
     stdin: "null",

@@ -1,12 +1,7 @@
 // Session middleware installed twice: on one property, inside a conversation,
 // from two copies of the module; and a stuck handler with `lockTimeout`.
 import { Bot, type Context } from "grammy";
-// A test-only dependency, so it stays out of deno.json.
-import {
-  conversations,
-  createConversation,
-  // deno-lint-ignore no-import-prefix
-} from "npm:@grammyjs/conversations@^2";
+import { conversations, createConversation } from "@grammyjs/conversations";
 import { MemorySessionStorage, session, type SessionFlavor } from "../mod.ts";
 import { assert, assertEquals } from "./deps.ts";
 import { createBot, message, settlesWithin } from "./_helpers.ts";

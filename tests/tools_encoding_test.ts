@@ -61,6 +61,47 @@ Deno.test("tagged JSON encoding", async (t) => {
     }
   });
 
+  await t.step("keeps holes, length and named properties of arrays", () => {
+    // deno-lint-ignore no-sparse-arrays
+    const holes = [1, , 3];
+    const trailing: number[] = [7];
+    trailing.length = 4;
+    const named = Object.assign([1, 2], { label: "x" });
+    const huge: boolean[] = [];
+    huge[2 ** 32 - 2] = true;
+    for (const value of [holes, trailing, named, huge, [undefined]]) {
+      const back = roundTrip(value) as unknown[];
+      assertEquals(back, value);
+      assertEquals(back.length, value.length);
+      assertEquals(Object.keys(back), Object.keys(value));
+    }
+    assertEquals(encodeValue(holes), {
+      $array: { length: 3, items: { "0": 1, "2": 3 } },
+    });
+    assertEquals(encodeValue([undefined]), [{ $undefined: null }]);
+    assertThrows(
+      () => decodeValue({ $array: { length: 2, items: { "2": 1 } } }),
+      /value \(\$array\): item 2 is beyond the length 2/,
+    );
+    assertThrows(
+      () => decodeValue({ $array: { length: -1, items: {} } }),
+      /value \(\$array\): the length must be a whole number/,
+    );
+    assertThrows(
+      () => decodeValue({ $array: { length: 1, items: {}, extra: 1 } }),
+      /value \(\$array\): unknown field "extra"/,
+    );
+    assertThrows(
+      () => decodeValue({ $array: { length: 1, items: { length: 5 } } }),
+      /"length" cannot be an item/,
+    );
+    assertThrows(
+      () =>
+        decodeValue({ $array: { length: 1, items: { "0": { $nope: 1 } } } }),
+      /value\[0\]: unknown tag "\$nope"/,
+    );
+  });
+
   await t.step("keeps a KvU64 with its value", () => {
     const back = roundTrip(new Deno.KvU64(7n));
     assert(back instanceof Deno.KvU64);

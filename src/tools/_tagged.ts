@@ -69,6 +69,16 @@ export function fromBase64(
   return bytes;
 }
 
+/** The array index an own key names, or -1 for any other property name. */
+export function arrayIndex(key: string): number {
+  if (!/^(0|[1-9]\d*)$/.test(key)) return -1;
+  const n = Number(key);
+  return n < 4294967295 ? n : -1;
+}
+
+/** The largest length an array can have. */
+export const MAX_ARRAY_LENGTH = 4294967295;
+
 export function tag(name: string, value: EncodedValue): EncodedValue {
   return { [name]: value };
 }

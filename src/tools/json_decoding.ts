@@ -6,9 +6,11 @@
  * @module
  */
 import {
+  arrayIndex,
   ERROR_TYPES,
   fromBase64,
   kvU64Class,
+  MAX_ARRAY_LENGTH,
   propertyPath,
   TYPED_ARRAYS,
   type TypedArray,
@@ -132,6 +134,52 @@ function decodeError(body: unknown, path: string, where: string): Error {
   return error;
 }
 
+const ARRAY_FIELDS = new Set(["length", "items"]);
+
+function decodeArray(body: unknown, path: string, where: string): unknown[] {
+  const fields = expectObject(body, where, "the array");
+  for (const field of Object.keys(fields)) {
+    if (!ARRAY_FIELDS.has(field)) {
+      throw new TypeError(
+        `${where}: unknown field ${
+          JSON.stringify(field)
+        } (an array has length and items)`,
+      );
+    }
+  }
+  const { length } = fields;
+  if (
+    typeof length !== "number" || !Number.isInteger(length) || length < 0 ||
+    length > MAX_ARRAY_LENGTH
+  ) {
+    throw new TypeError(
+      `${where}: the length must be a whole number from 0 to ${MAX_ARRAY_LENGTH}`,
+    );
+  }
+  const items = expectObject(fields.items, where, "the items");
+  const out: unknown[] = [];
+  out.length = length;
+  for (const key of Object.keys(items)) {
+    const index = arrayIndex(key);
+    if (index >= length) {
+      throw new TypeError(
+        `${where}: item ${key} is beyond the length ${length}`,
+      );
+    }
+    if (key === "length") {
+      throw new TypeError(`${where}: "length" cannot be an item`);
+    }
+    const itemPath = index === -1 ? propertyPath(path, key) : `${path}[${key}]`;
+    Object.defineProperty(out, key, {
+      value: decodeValue(items[key], itemPath),
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
 function decodeTagged(name: string, body: unknown, path: string): unknown {
   const where = `${path} (${name})`;
   switch (name) {
@@ -227,6 +275,8 @@ function decodeTagged(name: string, body: unknown, path: string): unknown {
       }
       return Object(inner);
     }
+    case "$array":
+      return decodeArray(body, path, where);
     case "$object": {
       const fields = expectObject(body, where, "the object");
       const out: Record<string, unknown> = {};

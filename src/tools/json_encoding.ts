@@ -22,15 +22,19 @@
  * | `new Number(1)` and other boxed primitives | `{ "$boxed": 1 }`          |
  * | a plain object whose only key starts with `$` | `{ "$object": { ... } }` |
  *
- * Arrays and objects are encoded element by element. What JSON and this
- * encoding cannot keep: holes in arrays (read back as `undefined`), objects
- * referenced twice (written twice, read back as two copies) and cycles
- * (refused with an error naming the path).
+ * | an array with holes or named properties, e.g. `a[5] = 1` | `{ "$array": { "length": 6, "items": { "5": 1 } } }` (only what exists) |
+ *
+ * Arrays and objects are encoded element by element; an array with holes
+ * lists only the elements it has, so a sparse array of length 2^32 - 1 with
+ * one element takes one entry. What JSON and this encoding cannot keep:
+ * objects referenced twice (written twice, read back as two copies) and
+ * cycles (refused with an error naming the path).
  *
  * @module
  */
 
 import {
+  arrayIndex,
   type EncodedValue,
   ERROR_TYPES,
   kvU64Class,
@@ -100,18 +104,43 @@ function encode(
   }
 }
 
+function encodeArray(
+  value: unknown[],
+  path: string,
+  stack: Set<object>,
+): EncodedValue {
+  // Own keys list the elements that exist (indices ascending, then names):
+  // for a sparse array this is its few elements, not its length.
+  const keys = Object.keys(value);
+  const length = value.length;
+  if (
+    keys.length === length &&
+    (length === 0 || keys[length - 1] === String(length - 1))
+  ) {
+    const out: EncodedValue[] = [];
+    for (let i = 0; i < length; i++) {
+      out.push(encode(value[i], `${path}[${i}]`, stack));
+    }
+    return out;
+  }
+  // Holes or named properties: only what exists is written.
+  const items: Record<string, EncodedValue> = {};
+  for (const key of keys) {
+    items[key] = encode(
+      (value as unknown as Record<string, unknown>)[key],
+      arrayIndex(key) === -1 ? propertyPath(path, key) : `${path}[${key}]`,
+      stack,
+    );
+  }
+  return tag("$array", { length, items });
+}
+
 function encodeObject(
   value: object,
   path: string,
   stack: Set<object>,
 ): EncodedValue {
-  if (Array.isArray(value)) {
-    const out: EncodedValue[] = [];
-    for (let i = 0; i < value.length; i++) {
-      out.push(encode(value[i], `${path}[${i}]`, stack));
-    }
-    return out;
-  }
+  if (Array.isArray(value)) return encodeArray(value, path, stack);
   if (value instanceof Date) {
     return tag(
       "$date",

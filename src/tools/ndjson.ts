@@ -51,8 +51,9 @@ export function encodeRecord(record: SessionRecord): string {
  *
  * @param line The text of the line.
  * @param lineNumber Its number, for error messages.
- * @throws {TypeError} If the line is not a valid record; the message names
- * the line and, when it can be read, the key.
+ * @throws {TypeError} If the line is not a valid record (a value of
+ * `undefined` included: that would delete the session); the message names the
+ * line and, when it can be read, the key.
  *
  * @example
  * ```ts
@@ -93,7 +94,12 @@ export function decodeRecord(line: string, lineNumber: number): SessionRecord {
       `${name}: "expiresAt" must be a number of milliseconds`,
     );
   }
-  const record: SessionRecord = { key, value: decodeValue(value, name) };
+  const decoded = decodeValue(value, name);
+  if (decoded === undefined) {
+    // As `set` says: writing `undefined` would delete the session.
+    throw new TypeError(`${name}: a session cannot be undefined (use delete)`);
+  }
+  const record: SessionRecord = { key, value: decoded };
   if (expiresAt !== undefined) record.expiresAt = expiresAt;
   return record;
 }
@@ -144,7 +150,7 @@ export async function* readLines(
  * import assert from "node:assert/strict";
  * import { readRecords } from "./ndjson.ts";
  *
- * const text = '{"key":"a","value":1}\n{"key":"b","value":{"$undefined":null}}\n';
+ * const text = '{"key":"a","value":1}\n{"key":"b","value":{"$set":[null]}}\n';
  * const stream = ReadableStream.from([new TextEncoder().encode(text)]);
  * const keys = [];
  * for await (const record of readRecords(stream)) keys.push(record.key);

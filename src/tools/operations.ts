@@ -155,8 +155,9 @@ async function writeOne<T>(
  * Writes sessions into a store, one after the other, each with
  * compare-and-set where the store has it: an existing session is skipped (or,
  * with `overwrite`, replaced), a session whose `expiresAt` has passed is not
- * written. On a failure, throws an {@linkcode ImportError} that lists the
- * keys written so far.
+ * written. A record whose value is `undefined` is refused (writing it would
+ * delete the session). On a failure, throws an {@linkcode ImportError} that
+ * lists the keys written so far.
  *
  * @example Copying sessions from one store to another
  * ```ts
@@ -182,6 +183,14 @@ export async function importSessions<T>(
   const report: ImportReport = { written: [], skipped: [], expired: [] };
   try {
     for await (const { key, value, expiresAt } of records) {
+      if (value === undefined) {
+        // Writing `undefined` deletes; an import never deletes.
+        throw new TypeError(
+          `session ${
+            JSON.stringify(key)
+          }: a session cannot be undefined (use delete)`,
+        );
+      }
       let target = storage;
       if (expiresAt !== undefined) {
         const timeToLive = expiresAt - Date.now();

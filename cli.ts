@@ -45,7 +45,11 @@ export * from "./src/tools/operations.ts";
 export * from "./src/tools/session_info.ts";
 export { type RunningInspector, startInspector } from "./src/tools/server.ts";
 export type { InspectorStore } from "./src/tools/inspector_api.ts";
-export { type OpenStore, openStore } from "./src/tools/open_store.ts";
+export {
+  type OpenStore,
+  openStore,
+  type OpenStoreOptions,
+} from "./src/tools/open_store.ts";
 
 if (import.meta.main) {
   Deno.exitCode = await main(Deno.args);

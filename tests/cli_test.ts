@@ -282,3 +282,54 @@ Deno.test("sessions CLI", async (t) => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task sessions resolves paths against the folder it was run in (issue 21 item 3)", async () => {
+  // A folder inside the repository, so that `deno task` finds deno.json
+  // above it and runs the CLI in the repository root, as a user's would.
+  const dir = await Deno.makeTempDir({
+    dir: new URL("tests/", ROOT).pathname,
+    prefix: ".task-cwd-",
+  });
+  try {
+    const sub = `${dir}/sub`;
+    await Deno.mkdir(sub);
+    await withStore(`${dir}/bot.kv`, (s) => s.write("42", { n: 1 }));
+    const task = async (...args: string[]) => {
+      const { code, stdout, stderr } = await new Deno.Command(
+        Deno.execPath(),
+        {
+          args: ["task", "-q", "sessions", ...args],
+          cwd: sub,
+          stdin: "null",
+          env: { NO_COLOR: "1" },
+        },
+      ).output();
+      const decoder = new TextDecoder();
+      return {
+        code,
+        stdout: decoder.decode(stdout),
+        stderr: decoder.decode(stderr),
+      };
+    };
+    const listed = await task("list", "--kv", "../bot.kv");
+    assertEquals(listed.code, 0, listed.stderr);
+    assert(listed.stdout.startsWith("42\t"), listed.stdout);
+    // A path error names the absolute path it tried.
+    const absent = await task("list", "--kv", "absent.kv");
+    assertEquals(absent.code, 1);
+    assertEquals(absent.stderr, `sessions: No KV file at ${sub}/absent.kv\n`);
+    const folder = await task("get", "42", "--kv", ".");
+    assertEquals(folder.code, 1);
+    assertEquals(folder.stderr, `sessions: ${sub} is not a KV file\n`);
+    const deep = await task("set", "42", "--kv", "no/such/folder.kv");
+    assertEquals(deep.code, 1);
+    assert(
+      deep.stderr.startsWith(
+        `sessions: Cannot open KV at ${sub}/no/such/folder.kv: `,
+      ),
+      deep.stderr,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,7 +1,9 @@
 /**
  * The session CLI: parses the command line, opens the KV, runs the command
  * and turns every failure into one line on stderr and a non-zero exit code
- * (2 for a usage mistake, 1 for anything else).
+ * (2 for a usage mistake, 1 for anything else). A relative `--kv` path is
+ * resolved against the folder the command was started in (`INIT_CWD`, set by
+ * `deno task` and `npm run`, or else the current folder).
  *
  * @module
  */
@@ -17,6 +19,20 @@ import {
   setCommand,
 } from "./session_commands.ts";
 import { exportCommand, importCommand } from "./transfer_commands.ts";
+
+/**
+ * The folder the user started the command in: `deno task` (and `npm run`)
+ * run it in the project folder and pass that one as `INIT_CWD`.
+ */
+function startFolder(): string {
+  let initCwd: string | undefined;
+  try {
+    initCwd = Deno.env.get("INIT_CWD");
+  } catch {
+    initCwd = undefined; // no permission to read it: the current folder
+  }
+  return initCwd || Deno.cwd();
+}
 
 function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -70,6 +86,7 @@ export async function main(
     const reads = ["list", "get", "export", "serve", "delete"];
     using store = await openStore(args.kv, args.prefix, {
       mustExist: reads.includes(args.command),
+      base: startFolder(),
     });
     switch (args.command) {
       case "list":

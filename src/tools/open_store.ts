@@ -1,9 +1,13 @@
 /**
- * How the CLI and the inspector open the sessions: a KV file or a KV Connect
- * URL, and the Deno KV store over it with the chosen prefix.
+ * How the CLI and the inspector open the sessions: the one place that turns
+ * a `--kv` location into an open store. Each kind of location has an opener
+ * in {@linkcode OPENERS}, tried in order; a Deno KV file or KV Connect URL is
+ * the last one and takes everything else. A new kind of store (a `redis://`
+ * or `postgres://` URL) is one more opener put before it.
  *
  * @module
  */
+import { isAbsolute, resolve } from "node:path";
 import { DenoKvStorage } from "../stores/kv/deno_kv_storage.ts";
 import type { KvKey } from "../stores/kv/kv_like.ts";
 
@@ -15,15 +19,112 @@ export interface OpenStore extends Disposable {
   storage: DenoKvStorage<unknown>;
   /** A store over the same sessions that writes with a time to live. */
   expiring: (timeToLive: number) => DenoKvStorage<unknown>;
-  /** Where the KV is, for messages. */
+  /** Where the store is, for messages: an absolute path or a URL. */
   location: string;
   /** The key prefix of the sessions. */
   prefix: KvKey;
 }
 
+/** Options of {@linkcode openStore}. */
+export interface OpenStoreOptions {
+  /** A file that does not exist is an error (instead of a new, empty KV). */
+  mustExist?: boolean;
+  /**
+   * The folder a relative path is resolved against (default: the current
+   * folder). The CLI passes the folder it was started from.
+   */
+  base?: string;
+}
+
+/** One kind of location the tools can open. */
+interface StoreOpener {
+  /** Whether this opener handles the location (as the user gave it). */
+  accepts: (location: string) => boolean;
+  /** Opens it; errors name the location. */
+  open: (
+    location: string,
+    prefix: KvKey,
+    options: OpenStoreOptions,
+  ) => Promise<OpenStore>;
+}
+
+const KV_CONNECT_URL = /^https?:\/\//i;
+
+/** A Deno KV file (made absolute against `base`) or a KV Connect URL. */
+const denoKv: StoreOpener = {
+  accepts: () => true,
+  open: async (location, prefix, options) => {
+    const isUrl = KV_CONNECT_URL.test(location);
+    const where = isUrl || location === ":memory:"
+      ? location
+      : absolutePath(location, options.base);
+    if (!isUrl && options.mustExist) await mustBeFile(where);
+    let kv: Deno.Kv;
+    try {
+      kv = await Deno.openKv(where);
+    } catch (error) {
+      throw new Error(
+        `Cannot open KV at ${where}: ${(error as Error).message}`,
+      );
+    }
+    return {
+      kv,
+      storage: new DenoKvStorage<unknown>(kv, { prefix }),
+      expiring: (timeToLive) =>
+        new DenoKvStorage<unknown>(kv, {
+          prefix,
+          timeToLive,
+          refreshRatio: 1,
+        }),
+      location: where,
+      prefix,
+      [Symbol.dispose]: () => kv.close(),
+    };
+  },
+};
+
 /**
- * Opens a KV file or KV Connect URL. With `mustExist`, a file that does not
- * exist is an error (instead of a new, empty KV).
+ * The openers, tried in order: the first that accepts a location opens it.
+ * Add new kinds of stores before `denoKv`, which accepts everything.
+ */
+const OPENERS: readonly StoreOpener[] = [denoKv];
+
+/**
+ * A path made absolute against `base` (default: the current folder), so
+ * that every message names the file that was tried.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { absolutePath } from "./open_store.ts";
+ *
+ * assert.equal(absolutePath("bot.kv", "/home/me/bot"), "/home/me/bot/bot.kv");
+ * assert.equal(absolutePath("/srv/bot.kv", "/home/me"), "/srv/bot.kv");
+ * ```
+ */
+export function absolutePath(path: string, base?: string): string {
+  if (isAbsolute(path)) return path;
+  return resolve(base ?? Deno.cwd(), path);
+}
+
+async function mustBeFile(path: string): Promise<void> {
+  let stat: Deno.FileInfo;
+  try {
+    stat = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Error(`No KV file at ${path}`);
+    }
+    throw new Error(`Cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (!stat.isFile) throw new Error(`${path} is not a KV file`);
+}
+
+/**
+ * Opens a KV file or KV Connect URL. A relative path is resolved against
+ * `options.base` (default: the current folder), and every error names the
+ * absolute path it tried. With `mustExist`, a file that does not exist is an
+ * error (instead of a new, empty KV).
  *
  * @throws {Error} If the file is missing (with `mustExist`) or KV fails.
  *
@@ -37,38 +138,11 @@ export interface OpenStore extends Disposable {
  * assert.equal(await store.storage.read("42"), undefined);
  * ```
  */
-export async function openStore(
+export function openStore(
   location: string,
   prefix: KvKey,
-  options: { mustExist?: boolean } = {},
+  options: OpenStoreOptions = {},
 ): Promise<OpenStore> {
-  const isUrl = /^https?:\/\//i.test(location);
-  if (!isUrl && options.mustExist) {
-    try {
-      const stat = await Deno.stat(location);
-      if (!stat.isFile) throw new Error(`${location} is not a KV file`);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw new Error(`No KV file at ${location}`);
-      }
-      throw error;
-    }
-  }
-  let kv: Deno.Kv;
-  try {
-    kv = await Deno.openKv(location);
-  } catch (error) {
-    throw new Error(
-      `Cannot open KV at ${location}: ${(error as Error).message}`,
-    );
-  }
-  return {
-    kv,
-    storage: new DenoKvStorage<unknown>(kv, { prefix }),
-    expiring: (timeToLive) =>
-      new DenoKvStorage<unknown>(kv, { prefix, timeToLive, refreshRatio: 1 }),
-    location,
-    prefix,
-    [Symbol.dispose]: () => kv.close(),
-  };
+  const opener = OPENERS.find((o) => o.accepts(location)) ?? denoKv;
+  return opener.open(location, prefix, options);
 }

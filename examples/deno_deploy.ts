@@ -8,15 +8,18 @@
  *
  * Deploy (see docs/deploy.md): set BOT_TOKEN and WEBHOOK_SECRET, deploy this
  * file, then point Telegram at it with `setWebhook` and the same secret.
+ * Without WEBHOOK_SECRET it refuses to start: anyone could post it updates.
  *
  * Run it locally without Telegram:
  *
  *   OFFLINE_API=1 KV_PATH=./deploy.kv WEBHOOK_SECRET=s3cret \
  *     deno run -A --unstable-kv examples/deno_deploy.ts
  *
- * Environment: BOT_TOKEN (unset: offline), WEBHOOK_SECRET, KV_PATH (local
- * only; Deploy's KV needs none), PORT and HOSTNAME (default 8000 and
- * 0.0.0.0), BOT_INFO (JSON of `getMe`; unset offline: a fixed identity),
+ * Environment: BOT_TOKEN (unset: offline), WEBHOOK_SECRET (required: 1 to
+ * 256 of `A-Z a-z 0-9 _ -`), KV_PATH (local only; Deploy's KV needs none),
+ * PORT (default 8000), LISTEN_HOST (default 0.0.0.0, every interface; not
+ * HOSTNAME, which Docker and Kubernetes set to the container's name),
+ * BOT_INFO (JSON of `getMe`; unset offline: a fixed identity),
  * OFFLINE_API=1 (answer API calls locally and print each as a JSON line),
  * LEASE=off (no lease: see conflicts answered 500 and logged in one line).
  *
@@ -92,6 +95,21 @@ export function createBot(
   return bot;
 }
 
+/** What is wrong with a webhook secret, or `undefined` if it will do. */
+export function secretProblem(secret: string | undefined): string | undefined {
+  const howTo =
+    "set WEBHOOK_SECRET to a random string of 1 to 256 characters of A-Z a-z 0-9 _ - " +
+    "(e.g. WEBHOOK_SECRET=$(openssl rand -hex 32)) and pass the same one to " +
+    "setWebhook as secret_token";
+  if (secret === undefined || secret === "") {
+    return `WEBHOOK_SECRET is not set, so anyone could post updates: ${howTo}`;
+  }
+  if (!/^[A-Za-z0-9_-]{1,256}$/.test(secret)) {
+    return `WEBHOOK_SECRET is not a secret Telegram accepts: ${howTo}`;
+  }
+  return undefined;
+}
+
 /**
  * The request handler to give `Deno.serve`: grammY's webhook callback with
  * the secret token check, wrapped in a function of one argument. (On Deno
@@ -103,16 +121,17 @@ export function createBot(
  * session error (a conflict, a lease or lock timeout, a storage failure)
  * changed nothing, so it is answered 500 and Telegram delivers the update
  * again; an error in a handler is answered 200, as a retry would fail again.
+ *
+ * The secret is required: without it anyone who finds the URL could post
+ * updates, so an empty or missing one throws.
  */
 export function createHandler(
   bot: Bot<MyContext>,
-  secretToken: string | undefined,
+  secretToken: string,
 ): (request: Request) => Promise<Response> {
-  const handle = webhookCallback(
-    bot,
-    "std/http",
-    secretToken === undefined ? {} : { secretToken },
-  );
+  const problem = secretProblem(secretToken);
+  if (problem !== undefined) throw new TypeError(problem);
+  const handle = webhookCallback(bot, "std/http", { secretToken });
   return async (request) => {
     try {
       return await handle(request);
@@ -136,6 +155,12 @@ export function createHandler(
 
 if (import.meta.main) {
   const env = (name: string) => Deno.env.get(name) || undefined;
+  const secret = env("WEBHOOK_SECRET");
+  const problem = secretProblem(secret);
+  if (problem !== undefined) {
+    console.error(`error: ${problem}`);
+    Deno.exit(1);
+  }
   const offline = env("OFFLINE_API") === "1" || env("BOT_TOKEN") === undefined;
   const botInfo = env("BOT_INFO");
   const kv = await Deno.openKv(env("KV_PATH"));
@@ -156,8 +181,9 @@ if (import.meta.main) {
   });
   Deno.serve({
     port: Number(env("PORT") ?? 8000),
-    hostname: env("HOSTNAME") ?? "0.0.0.0",
+    // Not HOSTNAME: Docker and Kubernetes set it to the container's name.
+    hostname: env("LISTEN_HOST") ?? "0.0.0.0",
     onListen: ({ hostname, port }) =>
       console.log(JSON.stringify({ listening: `http://${hostname}:${port}` })),
-  }, createHandler(bot, env("WEBHOOK_SECRET")));
+  }, createHandler(bot, secret!));
 }

@@ -33,7 +33,7 @@ async function startServer(kvPath: string): Promise<Server> {
       KV_PATH: kvPath,
       WEBHOOK_SECRET: SECRET,
       PORT: "0",
-      HOSTNAME: "127.0.0.1",
+      LISTEN_HOST: "127.0.0.1",
     },
     stdout: "piped",
     stderr: "piped",
@@ -100,6 +100,132 @@ async function postAll(
   await Promise.all(Array.from({ length: inFlight }, worker));
   return statuses;
 }
+
+/** The parent's environment without `names`, plus `extra`. */
+function envWith(
+  extra: Record<string, string>,
+  without: string[] = [],
+): Record<string, string> {
+  const env = Deno.env.toObject();
+  for (const name of without) delete env[name];
+  return { ...env, ...extra };
+}
+
+/**
+ * Starts the example with `env` (and nothing of the parent's `without`). If
+ * it listens, posts a forged update (no secret) and stops it. Returns how it
+ * ended.
+ */
+async function launch(
+  env: Record<string, string>,
+  without: string[] = [],
+): Promise<
+  { code: number; stderr: string; listening?: string; forged?: number }
+> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-kv", example.pathname],
+    clearEnv: true,
+    env: envWith({ OFFLINE_API: "1", PORT: "0", ...env }, without),
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  let listening: string | undefined;
+  let forged: number | undefined;
+  let buffered = "";
+  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    const line = buffered.split("\n")[0]!;
+    if (!buffered.includes("\n")) continue;
+    listening = (JSON.parse(line) as { listening?: string }).listening;
+    if (listening !== undefined) {
+      const port = new URL(listening).port;
+      forged = await post(`http://127.0.0.1:${port}/`, message(1, "x"), null);
+      child.kill("SIGTERM");
+      break;
+    }
+  }
+  const { code } = await child.status;
+  const result: Awaited<ReturnType<typeof launch>> = {
+    code,
+    stderr: await stderr,
+  };
+  if (listening !== undefined) result.listening = listening;
+  if (forged !== undefined) result.forged = forged;
+  return result;
+}
+
+Deno.test("the Deno Deploy example fails closed and listens on all interfaces (issue 19 item 9)", async (t) => {
+  const path = await Deno.makeTempFile({ suffix: ".kv" });
+  try {
+    await t.step("without WEBHOOK_SECRET it refuses to start", async () => {
+      for (
+        const [env, without] of [
+          [{ KV_PATH: path }, ["WEBHOOK_SECRET"]],
+          [{ KV_PATH: path, WEBHOOK_SECRET: "" }, []],
+        ] as const
+      ) {
+        const run = await settlesWithin(launch(env, [...without]), 60_000);
+        assertEquals(
+          [run.code, run.listening, run.forged],
+          [1, undefined, undefined],
+          JSON.stringify(run),
+        );
+        assert(run.stderr.includes("WEBHOOK_SECRET"), run.stderr);
+        assert(run.stderr.includes("openssl rand -hex 32"), run.stderr);
+      }
+      const bad = await settlesWithin(
+        launch({ KV_PATH: path, WEBHOOK_SECRET: "has space" }),
+        60_000,
+      );
+      assertEquals([bad.code, bad.listening], [1, undefined]);
+      assert(bad.stderr.includes("A-Z a-z 0-9 _ -"), bad.stderr);
+    });
+
+    await t.step("createHandler refuses an empty secret", async () => {
+      await using kv = await Deno.openKv(":memory:");
+      const bot = createBot(kv, { token: "offline", lease: false });
+      for (const secret of ["", undefined]) {
+        let threw = false;
+        try {
+          createHandler(bot, secret as unknown as string);
+        } catch (error) {
+          threw = String(error).includes("WEBHOOK_SECRET");
+        }
+        assert(threw, `createHandler accepted ${JSON.stringify(secret)}`);
+      }
+    });
+
+    await t.step(
+      "HOSTNAME (a container's name) is ignored; LISTEN_HOST chooses",
+      async () => {
+        const container = await settlesWithin(
+          launch({
+            KV_PATH: path,
+            WEBHOOK_SECRET: SECRET,
+            HOSTNAME: "bot-5d8f7c9b-x2x7q",
+          }),
+          60_000,
+        );
+        assertEquals(container.listening?.split(":")[1], "//0.0.0.0");
+        assertEquals(container.forged, 401);
+        const chosen = await settlesWithin(
+          launch({
+            KV_PATH: path,
+            WEBHOOK_SECRET: SECRET,
+            HOSTNAME: "bot-5d8f7c9b-x2x7q",
+            LISTEN_HOST: "127.0.0.1",
+          }),
+          60_000,
+        );
+        assertEquals(chosen.listening?.split(":")[1], "//127.0.0.1");
+        assertEquals(chosen.forged, 401);
+      },
+    );
+  } finally {
+    await Deno.remove(path);
+  }
+});
 
 Deno.test("the Deno Deploy example", async (t) => {
   await t.step(

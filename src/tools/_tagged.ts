@@ -1,5 +1,6 @@
 // Private parts of the tagged JSON encoding shared by the encoder and the
-// decoder: the binary types, base64, error types and path names.
+// decoder: the binary types, base64, error types, path names, and the checks
+// of the decoder.
 // This module is browser compatible.
 
 /** A value of the tagged JSON encoding: what `JSON.parse` returns. */
@@ -87,4 +88,44 @@ export function propertyPath(path: string, key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key)
     ? `${path}.${key}`
     : `${path}[${JSON.stringify(key)}]`;
+}
+
+export function expectString(
+  value: unknown,
+  path: string,
+  what: string,
+): string {
+  if (typeof value !== "string") {
+    throw new TypeError(`${path}: ${what} must be a string`);
+  }
+  return value;
+}
+
+export function expectArray(
+  value: unknown,
+  path: string,
+  what: string,
+): unknown[] {
+  if (!Array.isArray(value)) {
+    throw new TypeError(`${path}: ${what} must be an array`);
+  }
+  return value;
+}
+
+export function expectObject(
+  value: unknown,
+  path: string,
+  what: string,
+): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new TypeError(`${path}: ${what} must be an object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function parseBigInt(text: string, path: string): bigint {
+  if (!/^-?\d+$/.test(text)) {
+    throw new TypeError(`${path}: "${text}" is not an integer`);
+  }
+  return BigInt(text);
 }

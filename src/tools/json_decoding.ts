@@ -8,9 +8,13 @@
 import {
   arrayIndex,
   ERROR_TYPES,
+  expectArray,
+  expectObject,
+  expectString,
   fromBase64,
   kvU64Class,
   MAX_ARRAY_LENGTH,
+  parseBigInt,
   propertyPath,
   TYPED_ARRAYS,
   type TypedArray,
@@ -60,38 +64,6 @@ export function decodeValue(json: unknown, path = "value"): unknown {
     out[key] = decodeValue(record[key], propertyPath(path, key));
   }
   return out;
-}
-
-function expectString(value: unknown, path: string, what: string): string {
-  if (typeof value !== "string") {
-    throw new TypeError(`${path}: ${what} must be a string`);
-  }
-  return value;
-}
-
-function expectArray(value: unknown, path: string, what: string): unknown[] {
-  if (!Array.isArray(value)) {
-    throw new TypeError(`${path}: ${what} must be an array`);
-  }
-  return value;
-}
-
-function expectObject(
-  value: unknown,
-  path: string,
-  what: string,
-): Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new TypeError(`${path}: ${what} must be an object`);
-  }
-  return value as Record<string, unknown>;
-}
-
-function parseBigInt(text: string, path: string): bigint {
-  if (!/^-?\d+$/.test(text)) {
-    throw new TypeError(`${path}: "${text}" is not an integer`);
-  }
-  return BigInt(text);
 }
 
 const NUMBERS: Record<string, number> = {

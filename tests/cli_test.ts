@@ -283,6 +283,12 @@ Deno.test("sessions CLI", async (t) => {
   }
 });
 
+function withoutInitCwd(): Record<string, string> {
+  const env = Deno.env.toObject();
+  delete env.INIT_CWD;
+  return { ...env, NO_COLOR: "1" };
+}
+
 Deno.test("deno task sessions resolves paths against the folder it was run in (issue 21 item 3)", async () => {
   // A folder inside the repository, so that `deno task` finds deno.json
   // above it and runs the CLI in the repository root, as a user's would.
@@ -301,7 +307,10 @@ Deno.test("deno task sessions resolves paths against the folder it was run in (i
           args: ["task", "-q", "sessions", ...args],
           cwd: sub,
           stdin: "null",
-          env: { NO_COLOR: "1" },
+          // As from a shell: `deno task` keeps an INIT_CWD it inherits (the
+          // test gate itself runs under `deno task test`).
+          clearEnv: true,
+          env: withoutInitCwd(),
         },
       ).output();
       const decoder = new TextDecoder();

@@ -49,6 +49,7 @@ export {
   type OpenStore,
   openStore,
   type OpenStoreOptions,
+  type ToolStorage,
 } from "./src/tools/open_store.ts";
 
 if (import.meta.main) {

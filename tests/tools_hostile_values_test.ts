@@ -145,7 +145,7 @@ Deno.test({
         assertEquals([out.code, out.signal], [0, null], out.stderr);
         const lines = out.stdout.trim().split("\n");
         assertEquals(lines.length, 2);
-        assert(lines[0]!.length < 200, lines[0]);
+        assert(lines[0]!.length < 200, lines[0]!);
         exported = out.stdout;
       });
 

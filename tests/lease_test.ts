@@ -286,3 +286,27 @@ for (const where of ["memory", "file"] as const) {
     );
   });
 }
+
+Deno.test("acquireLease polls a KV handle that is not Deno's own: its watch is never used", async () => {
+  // Like `@deno/kv` on Node.js, whose watch stream spins at 100% CPU once
+  // cancelled with a read pending: the waiter must get the lease without it.
+  await withKv("memory", async (kv) => {
+    let watched = 0;
+    const foreign = {
+      getMany: (keys: Deno.KvKey[]) => kv.getMany(keys),
+      atomic: () => kv.atomic(),
+      watch: (keys: Deno.KvKey[]) => {
+        watched++;
+        return kv.watch(keys);
+      },
+    };
+    const first = await acquireLease(foreign, KEY, { timeToLive: 5000 });
+    const second = acquireLease(foreign, KEY, { timeToLive: 5000 });
+    await present(kv, CLAIM);
+    await first.release();
+    const lease = await settlesWithin(second, 10_000);
+    assert(lease.held);
+    await lease.release();
+    assertEquals(watched, 0);
+  });
+});

@@ -1,8 +1,16 @@
 // The KV handle a lease needs, typed structurally (Deno KV, `@deno/kv`), and
 // the two ways a lease waits on it: retrying a commit while SQLite is busy,
-// and sleeping until a key may have changed (`kv.watch` where it exists, a
+// and sleeping until a key may have changed (`kv.watch` on Deno's own KV, a
 // timer always, since a local KV file does not tell one process about another
 // process's writes).
+//
+// `kv.watch` is used only on a `Deno.Kv` of the Deno runtime (Deno, Deno
+// Deploy). Every other handle, `@deno/kv` on Node.js and Bun above all, is
+// polled with the waiter's backoff: `@deno/kv` 0.14's watch stream, cancelled
+// while a read is pending (which every wait that times out does), keeps
+// awaiting a promise that is already resolved and starves the event loop at
+// 100% CPU; on a local file its watch does not see other processes' writes
+// anyway.
 
 /** One part of a KV key. */
 export type LeaseKeyPart = Uint8Array | string | number | bigint | boolean;
@@ -114,10 +122,21 @@ export function isBusy(error: unknown): boolean {
 }
 
 /**
+ * Whether the lease may wait with `kv.watch`: only on a `Deno.Kv` of the
+ * Deno runtime (see the file comment for why not on `@deno/kv`).
+ */
+export function watchable(kv: LeaseKv): boolean {
+  if (typeof kv.watch !== "function") return false;
+  const DenoKv = (globalThis as { Deno?: { Kv?: unknown } }).Deno?.Kv;
+  return typeof DenoKv === "function" && kv instanceof DenoKv;
+}
+
+/**
  * Waits until one of `keys` may have changed from the versionstamps in
  * `seen`: a `kv.watch` event (in this process, or across isolates on Deno
- * Deploy), or `ms` passing. Rejects with the reason if `signal` aborts. The
- * watch stream is always cancelled before this returns.
+ * Deploy; only where {@linkcode watchable}), or `ms` passing. Rejects with the
+ * reason if `signal` aborts. The watch stream is always cancelled before this
+ * returns.
  */
 export async function waitForChange(
   kv: LeaseKv,
@@ -126,9 +145,9 @@ export async function waitForChange(
   ms: number,
   signal: LeaseSignal | undefined,
 ): Promise<void> {
-  if (typeof kv.watch !== "function") return await sleep(ms, signal);
+  if (!watchable(kv)) return await sleep(ms, signal);
   if (signal?.aborted) throw signal.reason;
-  const reader = kv.watch(keys).getReader();
+  const reader = kv.watch!(keys).getReader();
   const changed = (async () => {
     for (;;) {
       const { done, value } = await reader.read();

@@ -13,7 +13,8 @@
  *   the instance that just released a hot key cannot take it straight back
  *   from an instance that was already waiting: every instance makes progress.
  * - Waiting reads, never commits in a loop: it sleeps until the lease or
- *   claim changes (`kv.watch`, which Deno Deploy delivers across isolates),
+ *   claim changes (`kv.watch` on Deno's own KV, which Deno Deploy delivers
+ *   across isolates; never on `@deno/kv`, whose watch stream misbehaves),
  *   the holder's deadline passes, or a jittered backoff poll is due (a local
  *   KV file does not tell one process about another's writes).
  * - The holder renews the lease every third of `timeToLive` while it runs,

@@ -38,4 +38,13 @@
  */
 export * from "./src/contract/errors.ts";
 export * from "./src/stores/kv/deno_kv_storage.ts";
+export type {
+  KvAtomicLike,
+  KvEntryLike,
+  KvKey,
+  KvKeyPart,
+  KvLike,
+} from "./src/stores/kv/kv_like.ts";
+export type { DenoKvStorageOptions } from "./src/stores/kv/options.ts";
+export type { KvSessionInfo } from "./src/stores/kv/reader.ts";
 export * from "./src/stores/kv/lease.ts";

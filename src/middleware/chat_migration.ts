@@ -12,7 +12,8 @@
 
 import type { SessionContext } from "./session_options.ts";
 import type { StorageAdapter } from "../contract/storage_adapter.ts";
-import { moveUnlocked, withLocks } from "./move_session.ts";
+import { withLocks } from "./move_session.ts";
+import { moveHoldingLeases } from "./_move_leases.ts";
 
 /** The ids of a group and of the supergroup it became. */
 export interface ChatMigration {
@@ -69,7 +70,9 @@ export interface MigrationTarget<S> {
 /**
  * Called by the session middleware before it takes the key's lock: if the
  * update announces a chat migration, moves the session of each part that
- * migrates automatically, one after another. Gives a promise only then.
+ * migrates automatically, one after another, holding the locks of both keys
+ * in this process and, with a storage that has leases, their leases across
+ * instances (`_move_leases.ts`). Gives a promise only then.
  */
 export function migrateChatIfNeeded(
   ctx: object,
@@ -85,8 +88,13 @@ export function migrateChatIfNeeded(
     for (const { storage, migrationPrefix: prefix, lockTimeout } of targets) {
       if (prefix === undefined) continue;
       const keys = [prefix + migration.from, prefix + migration.to] as const;
-      const move = () => moveUnlocked(storage, ...keys);
-      await withLocks(storage, keys, ctx, lockTimeout, move);
+      await withLocks(
+        storage,
+        keys,
+        ctx,
+        lockTimeout,
+        (ownKeys) => moveHoldingLeases(storage, ...keys, ownKeys, lockTimeout),
+      );
     }
   })();
 }

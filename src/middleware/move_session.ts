@@ -16,6 +16,7 @@ import {
 } from "../contract/errors.ts";
 import type {
   CompareAndSetResult,
+  SessionLease,
   StorageAdapter,
   VersionedValue,
 } from "../contract/storage_adapter.ts";
@@ -139,28 +140,34 @@ const MOVE_LOCK_TIMEOUT = 30_000;
 
 // Takes the per-process locks of `keys` for the update of `ctx`, in sorted
 // order (the order the multi session uses too), runs `body`, and gives back
-// what it took. A lock this update holds already is taken again (counted).
-// Losing a lock to `timeout` stops nothing: compare-and-set still guards.
+// what it took. A lock this update holds already is taken again (counted),
+// and its key is in the set `body` gets: this update holds that key already
+// (and its lease, if the storage has one). Losing a lock to `timeout` stops
+// nothing: compare-and-set still guards.
 export async function withLocks<T>(
   storage: object,
   keys: readonly string[],
   ctx: object,
   timeout: number,
-  body: () => Promise<T>,
+  body: (ownKeys: ReadonlySet<string>) => Promise<T>,
 ): Promise<T> {
   const owner = updateOwner(ctx);
   const prefix = lockPrefix(storage);
-  const names = keys.map((key) => prefix + key).sort();
+  const names = keys.map((key) => [prefix + key, key] as const)
+    .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
   const held: string[] = [];
+  const ownKeys = new Set<string>();
   try {
-    for (const name of names) {
+    for (const [name, key] of names) {
+      const heldBefore = sessionLocks.isHeld(name);
       const acquired = sessionLocks.acquire(name, owner, timeout);
       // `false`: waiting would deadlock; go ahead without it.
       if (acquired === false) continue;
       if (acquired !== true) await acquired;
+      else if (heldBefore) ownKeys.add(key);
       held.push(name);
     }
-    return await body();
+    return await body(ownKeys);
   } finally {
     for (const name of held) sessionLocks.release(name, owner);
   }
@@ -169,15 +176,24 @@ export async function withLocks<T>(
 /** How often a move starts over because the old session kept changing. */
 const ATTEMPTS = 5;
 
-/** Moves without taking locks; see {@linkcode moveSession}. */
+/**
+ * Moves without taking locks; see {@linkcode moveSession}. `leases` are the
+ * storage's leases the caller holds on the keys: a store's atomic move may
+ * release them in its commit.
+ */
 export async function moveUnlocked<S>(
   storage: StorageAdapter<S>,
   from: string,
   to: string,
+  leases: readonly SessionLease[] = [],
 ): Promise<boolean> {
   const atomic = (storage as AtomicMove)[MOVE_SESSION];
   if (typeof atomic === "function") {
-    const moved = await call(to, "write", () => atomic.call(storage, from, to));
+    const moved = await call(
+      to,
+      "write",
+      () => atomic.call(storage, from, to, { leases }),
+    );
     if (moved !== undefined) return moved;
   }
   if (storage.readWithVersion === undefined || !storage.compareAndSet) {

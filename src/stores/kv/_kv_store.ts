@@ -8,6 +8,7 @@ import { checkStorable } from "../../values/_storable.ts";
 import { SessionValueError } from "../../contract/errors.ts";
 import type {
   CompareAndSetResult,
+  SessionLease,
   Version,
   VersionedValue,
   WriteOptions,
@@ -27,6 +28,7 @@ import {
 import { type DenoKvStorageOptions, resolveOptions } from "./options.ts";
 import { readHeadOnly, writeInline } from "./hot_path.ts";
 import { readSession } from "./reader.ts";
+import { moveInOneCommit } from "./move.ts";
 import { type Known, KnownStates, logicalVersion, readHead } from "./state.ts";
 import { deserialiseValue, serialiseValue } from "./codec.ts";
 import { deepClone } from "../../values/_clone.ts";
@@ -146,19 +148,16 @@ export class KvStore<S> {
     options: WriteOptions | undefined,
   ): Promise<CompareAndSetResult> {
     let keys: SessionKeys;
-    try {
-      keys = this.keys(key);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const lease = heldLease(options);
     // Whatever runs after this call stores the value as it is now.
     let later: Put;
     try {
+      if (value !== undefined) checkStorable(key, value);
+      keys = this.keys(key);
       later = this.#planned(keys, value, expected, isRewrite(options));
     } catch (error) {
       return Promise.reject(error);
     }
+    const lease = heldLease(options);
     if (lease === undefined) {
       const slow = (error?: unknown) => {
         // Too large for one entry: the full path goes straight to chunks.
@@ -216,6 +215,16 @@ export class KvStore<S> {
       checkMaxBytes(keys.name, op.bytes, maxBytes);
     }
     return op;
+  }
+
+  /** Moves session `from` to `to` in one commit: see `move.ts`. */
+  async move(
+    from: string,
+    to: string,
+    leases: readonly SessionLease[] | undefined,
+  ): Promise<boolean | undefined> {
+    const keys = [this.keys(from), this.keys(to)] as const;
+    return await moveInOneCommit(this.write, ...keys, leases);
   }
 
   /** The version of `key` as this store last saw it; `undefined`: forgot. */

@@ -1,9 +1,8 @@
 // The public Deno KV session store: its API and documentation. Each method
-// delegates: the KV work of reads and writes is in `_kv_store.ts`, listing in
-// `listing.ts`, how a big session is split in `chunked_write.ts` and
-// `layout.ts`, what goes in one commit in `commit_plan.ts`, and the retries
-// on "database is locked" in `retry.ts`.
-import { checkStorable } from "../../values/_storable.ts";
+// delegates: the set-up is in `_store_setup.ts`, the KV work of reads, writes
+// and moves in `_kv_store.ts`, listing in `listing.ts`, how a big session is
+// split in `chunked_write.ts` and `layout.ts`, what goes in one commit in
+// `commit_plan.ts`, and the retries on "database is locked" in `retry.ts`.
 import type {
   AcquireLeaseOptions,
   CompareAndSetResult,
@@ -16,25 +15,12 @@ import type {
 import { MOVE_SESSION } from "../../contract/_move_hook.ts";
 import { KNOWN_VERSION } from "../../contract/_known_version.ts";
 import { REWRITE } from "../../contract/_rewrite.ts";
-import { leaseAcquirer, leaseTimeToLive } from "./_lease_store.ts";
-import { KvStore } from "./_kv_store.ts";
-import { registerWriter } from "./commit_extras.ts";
-import { moveInOneCommit } from "./move.ts";
-import { claimPrefix } from "./prefixes.ts";
-import { assertKvHandle, type KvLike } from "./kv_like.ts";
+import type { KvStore } from "./_kv_store.ts";
+import { setUpStore } from "./_store_setup.ts";
+import type { KvLike } from "./kv_like.ts";
 import type { DenoKvStorageOptions } from "./options.ts";
 import type { KvSessionInfo } from "./reader.ts";
 import { listEntries, listInfo, listKeys, readInfo } from "./listing.ts";
-
-export type {
-  KvAtomicLike,
-  KvEntryLike,
-  KvKey,
-  KvKeyPart,
-  KvLike,
-} from "./kv_like.ts";
-export type { DenoKvStorageOptions } from "./options.ts";
-export type { KvSessionInfo } from "./reader.ts";
 
 /**
  * Stores sessions in Deno KV, one head entry per session at
@@ -102,23 +88,9 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * @param options The key prefix, time to live and size limit.
    */
   constructor(kv: KvLike, options: DenoKvStorageOptions = {}) {
-    assertKvHandle(kv);
-    const store = this.#store = new KvStore<S>(kv, options);
-    registerWriter(
-      this,
-      (key, value, expected, extras) =>
-        store.putWithExtras(key, value, expected, extras),
-    );
-    const leaseTtl = leaseTimeToLive(options.lease);
-    if (leaseTtl !== undefined) {
-      this.acquireLease = leaseAcquirer(
-        kv,
-        (key) => store.keys(key).head,
-        leaseTtl,
-      );
-    }
-    // Last: a store refused for its options claims no prefix.
-    claimPrefix(kv, store.prefix);
+    const { store, acquireLease } = setUpStore<S>(this, kv, options);
+    this.#store = store;
+    if (acquireLease !== undefined) this.acquireLease = acquireLease;
   }
 
   /**
@@ -167,7 +139,6 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
    * ```
    */
   async write(key: string, value: S, options?: WriteOptions): Promise<void> {
-    checkStorable(key, value);
     await this.#store.put(key, value, undefined, options);
   }
 
@@ -200,11 +171,6 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     value: S | undefined,
     options?: WriteOptions,
   ): Promise<CompareAndSetResult> {
-    try {
-      if (value !== undefined) checkStorable(key, value);
-    } catch (error) {
-      return Promise.reject(error);
-    }
     return this.#store.put(key, value, expected, options);
   }
 
@@ -252,7 +218,7 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
     yield* listEntries(
       this.#store.kv,
       this.#store.prefix,
-      async (key) => (await this.readWithVersion(key)).value,
+      (key) => this.read(key),
     );
   }
 
@@ -313,17 +279,19 @@ export class DenoKvStorage<S> implements StorageAdapter<S> {
 
   /**
    * Used by `moveSession()` and chat migrations: moves a session in one KV
-   * commit where it can (see `src/stores/kv/move.ts`); `undefined` where not.
+   * commit (see `src/stores/kv/move.ts`), which also releases the leases the
+   * move holds; `undefined` if a session is stored under `to`.
    *
    * @param from The key the session is stored under.
    * @param to The key to move it to.
+   * @param options The leases the move holds on both keys.
    * @returns Whether it moved, or `undefined` to use the generic move.
    */
-  [MOVE_SESSION](from: string, to: string): Promise<boolean | undefined> {
-    return moveInOneCommit(
-      this.#store.write,
-      this.#store.keys(from),
-      this.#store.keys(to),
-    );
+  [MOVE_SESSION](
+    from: string,
+    to: string,
+    options?: { leases?: readonly SessionLease[] },
+  ): Promise<boolean | undefined> {
+    return this.#store.move(from, to, options?.leases);
   }
 }

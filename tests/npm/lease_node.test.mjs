@@ -15,8 +15,8 @@ import { join } from "node:path";
 import { project } from "./_project.mjs";
 
 /** Updates per process. */
-const COUNT = 12;
-/** Far beyond what the run takes (about a second): only a hang gets here. */
+const COUNT = 30;
+/** Far beyond what the run takes (a few seconds): only a hang gets here. */
 const HANG = 90_000;
 
 /** Starts one bot process; resolves once it printed "ready". */

@@ -58,8 +58,17 @@ rmSync(join(project, "node_modules", ...name.split("/")), {
   recursive: true,
   force: true,
 });
+const lockFile = join(project, "package-lock.json");
 if (neighboursChanged) {
-  rmSync(join(project, "package-lock.json"), { force: true });
+  rmSync(lockFile, { force: true });
+} else if (existsSync(lockFile)) {
+  // The lock records the integrity of the tarball installed last time, and
+  // npm, offline first, installs that one from its cache instead of the
+  // tarball just packed: forget it, so that the new one is read.
+  const lock = JSON.parse(readFileSync(lockFile, "utf8"));
+  delete lock.packages?.[`node_modules/${name}`];
+  delete lock.dependencies?.[name];
+  writeFileSync(lockFile, JSON.stringify(lock, null, 2) + "\n");
 }
 const install = () =>
   run("npm", [
@@ -74,6 +83,22 @@ if (!existsSync(bunBinary())) {
   // Seen once: the platform package installed without its binary.
   rmSync(join(bunBinary(), "..", ".."), { recursive: true, force: true });
   install();
+}
+
+// What is installed must be what was just packed, file by file.
+const installed = join(project, "node_modules", ...name.split("/"));
+const stale = packed.files.map((file) => file.path).filter((path) =>
+  path !== "package.json" && (!existsSync(join(installed, path)) ||
+    !readFileSync(join(mirror, path)).equals(
+      readFileSync(join(installed, path)),
+    ))
+);
+if (stale.length > 0) {
+  throw new Error(
+    `npm installed another build of ${name} than the one just packed (${
+      stale.slice(0, 3).join(", ")
+    } differ)`,
+  );
 }
 
 // The runtime scripts, beside the installed package.

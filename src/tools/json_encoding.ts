@@ -21,7 +21,6 @@
  * | `new Deno.KvU64(1n)`          | `{ "$kvu64": "1" }`                     |
  * | `new Number(1)` and other boxed primitives | `{ "$boxed": 1 }`          |
  * | a plain object whose only key starts with `$` | `{ "$object": { ... } }` |
- *
  * | an array with holes or named properties, e.g. `a[5] = 1` | `{ "$array": { "length": 6, "items": { "5": 1 } } }` (only what exists) |
  *
  * Arrays and objects are encoded element by element; an array with holes

@@ -197,8 +197,10 @@ class EnhancedStorage<T> {
     }
   }
 
-  write(key: string, data: T, options?: WriteOptions): MaybePromise<void> {
-    return this.#storage.write(key, this.#codec.encode(data), options);
+  // The options are passed on only if the caller gave some: a grammY
+  // adapter gets `write(key, value)` and `delete(key)`, as from grammY.
+  write(key: string, data: T, ...options: [WriteOptions?]): MaybePromise<void> {
+    return this.#storage.write(key, this.#codec.encode(data), ...options);
   }
 
   compareAndSet(
@@ -215,8 +217,8 @@ class EnhancedStorage<T> {
     );
   }
 
-  delete(key: string, options?: WriteOptions): MaybePromise<void> {
-    return this.#storage.delete(key, options);
+  delete(key: string, ...options: [WriteOptions?]): MaybePromise<void> {
+    return this.#storage.delete(key, ...options);
   }
 
   async has(key: string): Promise<boolean> {
@@ -261,8 +263,8 @@ class EnhancedStorage<T> {
     const inner = this.#storage;
     const adapter: StorageAdapter<T> = {
       read: (key) => this.read(key),
-      write: (key, value, options) => this.write(key, value, options),
-      delete: (key, options) => this.delete(key, options),
+      write: (key, value, ...options) => this.write(key, value, ...options),
+      delete: (key, ...options) => this.delete(key, ...options),
     };
     // It takes writes of stored data if the wrapped store does (it passes
     // the options on).

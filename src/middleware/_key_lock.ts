@@ -13,17 +13,16 @@
 // - A holder may leave a gift for the next holder when it releases the lock
 //   (the session state it leaves, see `_handover.ts`); the next holder takes
 //   it once. A lock taken from an evicted holder carries none.
-// - Deadlocks are impossible: before waiting, an owner checks whether the
-//   holder, or a waiter queued before it, is (transitively) waiting for a
-//   lock the owner holds. If so, it goes ahead without the lock;
-//   compare-and-set in the storage still catches any conflicting write.
-//   Waiters queued earlier count because they get the lock first: when it is
-//   handed over, the new holder is one of them, so no new wait appears then
-//   and checking when an owner starts to wait is enough. Nobody waits for an
-//   owner that neither holds nor awaits a lock, so that (common) case skips
-//   the check.
+// - Deadlocks are impossible: an owner never waits where waiting would close
+//   a cycle (`_lock_cycles.ts`); it goes ahead without the lock instead.
+//   Nobody waits for an owner that neither holds nor awaits a lock, so that
+//   (common) case skips the check.
+// - The timeout may be any positive number of milliseconds: beyond what one
+//   timer holds, the wait is made of several (`_long_timer.ts`).
 
 import { shared } from "../contract/_util.ts";
+import { wouldDeadlock } from "./_lock_cycles.ts";
+import { type LongTimer, setLongTimeout } from "./_long_timer.ts";
 
 // How many locks an owner holds. Only owners that hold locks can deadlock.
 const HOLDS: unique symbol = Symbol.for("@sessionkit/grammy/holds@1");
@@ -61,7 +60,7 @@ interface Holder {
    * the first waiter queues, or at a handover to a waiter).
    */
   since: number | undefined;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: LongTimer | undefined;
   queue: Waiter[];
   /** The ticket of the next waiter. */
   tickets: number;
@@ -125,7 +124,7 @@ export class KeyLock {
     if (
       // Only an owner that holds or awaits a lock can be waited for.
       ((owner as Owner)[HOLDS]! > 0 || this.#waiting.has(owner)) &&
-      this.#wouldDeadlock(holder, owner)
+      wouldDeadlock(this.#held, this.#waiting, holder, owner)
     ) {
       return false;
     }
@@ -186,7 +185,7 @@ export class KeyLock {
   keep(id: string, owner: object): void {
     const holder = this.#held.get(id);
     if (holder === undefined || holder.owner !== owner) return;
-    if (holder.timer !== undefined) clearTimeout(holder.timer);
+    holder.timer?.clear();
     holder.timer = undefined;
     holder.timeout = Infinity;
   }
@@ -201,10 +200,8 @@ export class KeyLock {
   }
 
   #handOver(id: string, holder: Holder, gift?: unknown): void {
-    if (holder.timer !== undefined) {
-      clearTimeout(holder.timer);
-      holder.timer = undefined;
-    }
+    holder.timer?.clear();
+    holder.timer = undefined;
     this.#unhold(holder.owner);
     const next = holder.queue.shift();
     if (next === undefined) {
@@ -234,7 +231,7 @@ export class KeyLock {
     const now = performance.now();
     holder.since ??= now;
     const left = Math.max(0, holder.since + holder.timeout - now);
-    holder.timer = setTimeout(() => {
+    holder.timer = setLongTimeout(() => {
       holder.timer = undefined;
       if (this.#held.get(id) !== holder) return;
       const evicted = holder.onEvict;
@@ -249,40 +246,6 @@ export class KeyLock {
 
   #unhold(owner: object): void {
     (owner as Owner)[HOLDS]!--;
-  }
-
-  // Would `owner` waiting for the lock of `holder` close a cycle? That is:
-  // is its holder, or a waiter queued for it, waiting (directly or through a
-  // chain of such owners) for a lock that `owner` holds? Each lock's queue is
-  // walked at most once, so this is linear in the number of waiters.
-  #wouldDeadlock(holder: Holder, owner: object): boolean {
-    const seen = new Set<object>();
-    // Per lock: the tickets below this one were pushed already.
-    const pushed = new Map<Holder, number>([[holder, holder.tickets]]);
-    const stack = [holder.owner, ...holder.queue.map((w) => w.owner)];
-    while (stack.length > 0) {
-      const current = stack.pop()!;
-      if (current === owner) return true;
-      if (seen.has(current)) continue;
-      seen.add(current);
-      const waiting = this.#waiting.get(current);
-      if (waiting === undefined) continue;
-      for (const [id, ticket] of waiting) {
-        const next = this.#held.get(id);
-        if (next === undefined) continue;
-        // `current` waits for the holder and everyone queued before it.
-        const done = pushed.get(next);
-        if (done === undefined) stack.push(next.owner);
-        else if (done >= ticket) continue;
-        pushed.set(next, ticket);
-        const first = next.queue[0]?.ticket ?? ticket;
-        const from = Math.max(done ?? first, first) - first;
-        for (let i = from; i < ticket - first; i++) {
-          stack.push(next.queue[i]!.owner);
-        }
-      }
-    }
-    return false;
   }
 }
 

@@ -62,7 +62,8 @@ export interface SessionOptions<S, C extends SessionContext = SessionContext> {
    * session key while other updates of that key wait. When it runs out, the
    * next update goes ahead, and the update that held the key writes nothing:
    * it fails with a `SessionLockTimeoutError` when it finishes (its changes
-   * are reported, never stored over newer data). `Infinity` waits forever.
+   * are reported, never stored over newer data). Any positive number counts,
+   * also beyond the 24.8 days one timer can wait; `Infinity` waits forever.
    */
   lockTimeout?: number;
   /**

@@ -33,6 +33,11 @@ interface Inner {
   storage: StorageAdapter<Enhance<any>>;
   raw(key: string): unknown;
   plant(key: string, value: unknown): void;
+  /**
+   * Whether it can compare-and-set: only then does a read write (a refresh,
+   * migrated data, the deletion of an expired session).
+   */
+  cas: boolean;
 }
 
 /** Both kinds of inner storage every behaviour is checked over. */
@@ -43,6 +48,7 @@ const inners: [name: string, create: () => Inner][] = [
       storage,
       raw: (key) => storage.read(key),
       plant: (key, value) => storage.write(key, value as Enhance<unknown>),
+      cas: true,
     };
   }],
   ["a plain read/write/delete storage", () => {
@@ -51,6 +57,7 @@ const inners: [name: string, create: () => Inner][] = [
       storage,
       raw: (key) => storage.map.get(key),
       plant: (key, value) => storage.map.set(key, value as Enhance<unknown>),
+      cas: false,
     };
   }],
 ];
@@ -225,9 +232,18 @@ for (const [name, create] of inners) {
           migrations: recorded([1, 2], log),
         });
         assertEquals(await storage.read("1"), { steps: [1, 2] });
-        assertEquals(inner.raw("1"), { __d: { steps: [1, 2] }, v: 2 });
-        assertEquals(await storage.read("1"), { steps: [1, 2] });
-        assertEquals(log, [1, 2]);
+        if (inner.cas) {
+          assertEquals(inner.raw("1"), { __d: { steps: [1, 2] }, v: 2 });
+          assertEquals(await storage.read("1"), { steps: [1, 2] });
+          assertEquals(log, [1, 2]);
+        } else {
+          // No write on a read: migrated on each read until written.
+          assertEquals(inner.raw("1"), { steps: [] });
+          assertEquals(await storage.read("1"), { steps: [1, 2] });
+          assertEquals(log, [1, 2, 1, 2]);
+          await storage.write("1", { steps: [1, 2] });
+          assertEquals(inner.raw("1"), { __d: { steps: [1, 2] }, v: 2 });
+        }
       },
     );
 
@@ -307,7 +323,9 @@ for (const [name, create] of inners) {
 
   Deno.test(`enhanceStorage over ${name}: expiry`, async (t) => {
     await t.step(
-      "returns a value until it expires, then deletes it",
+      `returns a value until it expires, then ${
+        create().cas ? "deletes it" : "leaves it to the next write"
+      }`,
       async () => {
         const clock = fakeTime();
         try {
@@ -322,7 +340,11 @@ for (const [name, create] of inners) {
           assertEquals(await storage.read("1"), { pizzaCount: 1 });
           clock.tick(1);
           assertStrictEquals(await storage.read("1"), undefined);
-          assertStrictEquals(inner.raw("1"), undefined);
+          // Without compare-and-set, the next write replaces it.
+          const left = inner.cas
+            ? undefined
+            : { __d: { pizzaCount: 1 }, e: 1_001_000 };
+          assertEquals(inner.raw("1"), left);
         } finally {
           clock.uninstall();
         }
@@ -347,6 +369,12 @@ for (const [name, create] of inners) {
           assertEquals(spy.calls.map(([method]) => method), ["read"]);
           clock.tick(1); // half the time to live has passed
           await storage.read("1");
+          if (!inner.cas) {
+            // No refresh on a read: it expires at 1000 unless written.
+            assertEquals(spy.calls.map(([method]) => method), ["read", "read"]);
+            assertEquals(inner.raw("1"), { __d: { pizzaCount: 1 }, e: 1000 });
+            return;
+          }
           assertEquals(spy.calls.map(([method]) => method), [
             "read",
             "read",
@@ -378,12 +406,10 @@ for (const [name, create] of inners) {
         await storage.read("1");
         clock.tick(1);
         await storage.read("1");
-        assertEquals(spy.calls.map(([method]) => method), [
-          "read",
-          "write",
-          "read",
-          "write",
-        ]);
+        assertEquals(
+          spy.calls.map(([method]) => method),
+          inner.cas ? ["read", "write", "read", "write"] : ["read", "read"],
+        );
       } finally {
         clock.uninstall();
       }
@@ -429,6 +455,18 @@ for (const [name, create] of inners) {
         });
         assertEquals(await storage.read("legacy"), { pizzaCount: 1 });
         assertEquals(await storage.read("enhanced"), { pizzaCount: 2 });
+        if (!inner.cas) {
+          // No write on a read: they get one with their next write.
+          assertEquals(inner.raw("legacy"), { pizzaCount: 1 });
+          clock.tick(1001);
+          assertEquals(await storage.read("legacy"), { pizzaCount: 1 });
+          await storage.write("legacy", { pizzaCount: 3 });
+          assertEquals(inner.raw("legacy"), {
+            __d: { pizzaCount: 3 },
+            e: 2001,
+          });
+          return;
+        }
         assertEquals(inner.raw("legacy"), { __d: { pizzaCount: 1 }, e: 1000 });
         assertEquals(inner.raw("enhanced"), {
           __d: { pizzaCount: 2 },
@@ -457,7 +495,7 @@ for (const [name, create] of inners) {
         assertEquals(inner.raw("1"), {
           __d: { pizzaCount: 1 },
           v: 2,
-          e: 1600,
+          e: inner.cas ? 1600 : 1000,
         });
       } finally {
         clock.uninstall();
@@ -465,7 +503,9 @@ for (const [name, create] of inners) {
     });
 
     await t.step(
-      "keeps an active chat alive with one write per half time to live",
+      create().cas
+        ? "keeps an active chat alive with one write per half time to live"
+        : "lets a chat that only reads expire (no write on a read)",
       async () => {
         const clock = fakeTime(0);
         try {
@@ -492,6 +532,14 @@ for (const [name, create] of inners) {
             await bot.handleUpdate(message(1, "hi"));
           }
           const writes = spy.calls.filter(([method]) => method === "write");
+          if (!inner.cas) {
+            // No refresh on a read: it expired after 10 s; reads write
+            // nothing, and the unchanged initial value is not stored.
+            assertEquals(writes.length, 0);
+            assertEquals(seen.slice(1, 11), new Array(10).fill(1));
+            assertEquals(seen.slice(11), new Array(30).fill(0));
+            return;
+          }
           // At t = 5 s, 10 s, ... 40 s: one refresh per 5 s, never expired.
           assertEquals(writes.length, 8);
           assertEquals(seen.slice(1), new Array(40).fill(1));

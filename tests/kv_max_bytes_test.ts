@@ -90,7 +90,7 @@ Deno.test("enhanceStorage reads data stored before maxBytes was lowered", async 
   );
 });
 
-Deno.test("enhanceStorage writes stored data back to a grammY adapter with two arguments", async () => {
+Deno.test("enhanceStorage writes to a grammY adapter with two arguments", async () => {
   const stored = new Map<string, unknown>();
   const calls: unknown[][] = [];
   // A grammY-style adapter that reads a third argument of its own.
@@ -108,6 +108,10 @@ Deno.test("enhanceStorage writes stored data back to a grammY adapter with two a
     migrations: { 1: (old: { text: string }) => ({ ...old, v2: true }) },
   });
   assertEquals(await storage.read("1"), { text: "old", v2: true });
+  // No write on a read over a store without compare-and-set; the next write
+  // stores the migrated data, with two arguments.
+  assertEquals(calls, []);
+  await storage.write("1", { text: "new", v2: true });
   assertEquals(calls, [[]]);
 });
 

@@ -4,7 +4,10 @@
  * promise-assignment form of `/reset` from the guide:
  * `ctx.session = ctx.session.then((stats) => { stats.counter = 0; })`. That
  * promise resolves to `undefined`, so it deletes the session, and the next
- * access starts again from `initial`, with the counter at 0.
+ * access starts again from `initial`, with the counter at 0. Calling
+ * `ctx.session.then` needs the context typed with `LazySessionPromiseFlavor`
+ * (with `LazySessionFlavor`, typed as grammY's, `ctx.session` may be the data
+ * itself, so only `await ctx.session` type-checks).
  *
  * Every text message counts; `/settings` shows the counter, `/reset` resets it,
  * `/ping` answers without touching the session (no read, no write).
@@ -16,7 +19,7 @@
 import { Bot, type Context } from "grammy";
 import {
   lazySession,
-  type LazySessionFlavor,
+  type LazySessionPromiseFlavor,
   MemorySessionStorage,
   type StorageAdapter,
 } from "../mod.ts";
@@ -25,7 +28,7 @@ import { botToken, runBot } from "./_offline_chat.ts";
 interface SessionData {
   counter: number;
 }
-type MyContext = Context & LazySessionFlavor<SessionData>;
+type MyContext = Context & LazySessionPromiseFlavor<SessionData>;
 
 /** Creates the bot; pass a storage to watch its reads and writes. */
 export function createBot(

@@ -1,7 +1,7 @@
 import { BotError, type Context } from "grammy";
 import {
   lazySession,
-  type LazySessionFlavor,
+  type LazySessionPromiseFlavor,
   MemorySessionStorage,
   SessionStorageError,
 } from "../mod.ts";
@@ -17,7 +17,7 @@ import {
 interface Stats {
   counter: number;
 }
-type LazyContext = Context & LazySessionFlavor<Stats>;
+type LazyContext = Context & LazySessionPromiseFlavor<Stats>;
 
 function setup(storage = spyStorage(new MemorySessionStorage<Stats>())) {
   const bot = createBot<LazyContext>();

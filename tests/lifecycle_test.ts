@@ -4,7 +4,7 @@
 import type { Context } from "grammy";
 import {
   lazySession,
-  type LazySessionFlavor,
+  type LazySessionPromiseFlavor,
   MemorySessionStorage,
   session,
   type SessionFlavor,
@@ -23,7 +23,7 @@ import {
 interface Counter {
   count: number;
 }
-type Lazy = Context & LazySessionFlavor<Counter>;
+type Lazy = Context & LazySessionPromiseFlavor<Counter>;
 type Strict = Context & SessionFlavor<Counter>;
 const initial = (): Counter => ({ count: 0 });
 

@@ -44,9 +44,13 @@ export type SessionFlavor<S> = {
 };
 
 /**
- * Adds lazy session data to a context type: `ctx.session` is a promise of the
- * session data, read from storage only when it is first accessed. Use it with
- * {@linkcode lazySession}.
+ * Adds lazy session data to a context type: `ctx.session` gives the session
+ * data, read from storage only when it is first accessed. Use it with
+ * {@linkcode lazySession}. It is typed as grammY's is (`MaybePromise<S>`), so
+ * every program grammY's flavor accepts compiles with it too, such as
+ * `ctx.session = { counter: 0 }` in a `bot.command` handler. At run time the
+ * getter always gives a promise: to call `ctx.session.then(...)` without an
+ * `await`, flavor the context with {@linkcode LazySessionPromiseFlavor}.
  *
  * @example
  * ```ts
@@ -59,17 +63,19 @@ export type SessionFlavor<S> = {
  * type MyContext = { chatId?: number } & LazySessionFlavor<SessionData>;
  * const read = async (ctx: MyContext): Promise<number> =>
  *   (await ctx.session).counter;
- * assert(typeof read === "function");
+ * const reset = (ctx: MyContext): void => {
+ *   ctx.session = { counter: 0 };
+ * };
+ * assert(typeof read === "function" && typeof reset === "function");
  * ```
  */
 export type LazySessionFlavor<S> = {
   /**
-   * A promise of the session data. `await` it for reads and writes; every
-   * access gives the same data. grammY's flavor types it `MaybePromise<S>`;
-   * it is always a promise here, so `ctx.session.then(...)` type-checks, and
-   * a context with this flavor fits grammY's `lazySession()` as well.
+   * The session data, or a promise of it: `await` it for reads and writes;
+   * every access gives the same data. (With this module it is always a
+   * promise.)
    */
-  get session(): Promise<S>;
+  get session(): MaybePromise<S>;
   /**
    * Replaces the session data with a value or a promise of one. `null`, or
    * `undefined`, or a promise resolving to either (or to nothing) deletes
@@ -81,11 +87,44 @@ export type LazySessionFlavor<S> = {
 };
 
 /**
+ * Lazy session data typed as what {@linkcode lazySession} gives at run time:
+ * always a promise, so `ctx.session.then(...)` type-checks. An opt-in
+ * alternative to {@linkcode LazySessionFlavor}, with one cost: grammY's
+ * filtered handlers (`bot.on`, `bot.command`, ...) see a property of one
+ * type, the getter's, so there a plain value cannot be assigned (assign
+ * `Promise.resolve(value)`, or use {@linkcode LazySessionFlavor}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { LazySessionPromiseFlavor } from "./session_flavor.ts";
+ *
+ * type MyContext =
+ *   & { chatId?: number }
+ *   & LazySessionPromiseFlavor<{ counter: number }>;
+ * const reset = (ctx: MyContext): void => {
+ *   ctx.session = ctx.session.then((stats) => {
+ *     stats.counter = 0;
+ *   });
+ * };
+ * assert(typeof reset === "function");
+ * ```
+ */
+export type LazySessionPromiseFlavor<S> = {
+  /** A promise of the session data (the same one until an assignment). */
+  get session(): Promise<S>;
+  /** As for {@linkcode LazySessionFlavor}. */
+  set session(session: MaybePromise<S | null | undefined | void>);
+  /** The session key of this update, as for {@linkcode SessionFlavor}. */
+  readonly sessionKey?: string | undefined;
+};
+
+/**
  * What {@linkcode lazySession} asks of the bot's context type: a `session`
- * that reads as the session data or a promise of it. Both our
- * {@linkcode LazySessionFlavor} (a promise) and grammY's (`MaybePromise<S>`)
- * have it, so either flavor works with either middleware, while session data
- * of the wrong type is still refused.
+ * that reads as the session data or a promise of it. Our
+ * {@linkcode LazySessionFlavor} and {@linkcode LazySessionPromiseFlavor}, and
+ * grammY's flavor have it, so each works with either middleware, while
+ * session data of the wrong type is still refused.
  *
  * @example
  * ```ts

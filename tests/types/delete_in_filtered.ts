@@ -8,6 +8,7 @@ import { Bot, type Context } from "grammy";
 import {
   lazySession,
   type LazySessionFlavor,
+  type LazySessionPromiseFlavor,
   session,
   type SessionFlavor,
 } from "../../mod.ts";
@@ -36,7 +37,8 @@ bot.hears("forget me", (ctx) => {
   (ctx as MyContext).session = null;
 });
 
-type MyLazyContext = Context & LazySessionFlavor<SessionData>;
+// The opt-in promise flavor, for `ctx.session.then(...)`.
+type MyLazyContext = Context & LazySessionPromiseFlavor<SessionData>;
 const lazy = new Bot<MyLazyContext>("");
 lazy.use(lazySession({ initial: (): SessionData => ({ pizzaCount: 0 }) }));
 lazy.on("message", (ctx) => {
@@ -53,4 +55,18 @@ lazy.hears("zero", (ctx) => {
 });
 lazy.command("reset", (ctx) => {
   (ctx as MyLazyContext).session = undefined;
+});
+
+// The lazy flavor typed as grammY's: in a filtered handler the property's
+// type is `MaybePromise<SessionData>`, so data (or a promise of it) can be
+// assigned there, but not `undefined`.
+type GrammyLikeContext = Context & LazySessionFlavor<SessionData>;
+const like = new Bot<GrammyLikeContext>("");
+like.use(lazySession({ initial: (): SessionData => ({ pizzaCount: 0 }) }));
+like.command("reset", (ctx) => {
+  ctx.session = { pizzaCount: 0 };
+  ctx.session = Promise.resolve({ pizzaCount: 0 });
+  // @ts-expect-error: grammY's command context lost the setter
+  ctx.session = undefined;
+  (ctx as GrammyLikeContext).session = undefined;
 });

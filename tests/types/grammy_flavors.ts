@@ -11,6 +11,7 @@ import {
 import {
   lazySession,
   type LazySessionFlavor,
+  type LazySessionPromiseFlavor,
   session,
   type SessionFlavor,
 } from "../../mod.ts";
@@ -38,7 +39,13 @@ const d = new Bot<Context & LazySessionFlavor<SessionData>>("");
 d.use(grammyLazySession({ initial }));
 d.on("message", async (ctx) => (await ctx.session).pizzaCount++);
 
-// Our lazy flavor keeps a promise type: `.then` needs no `await` first.
+// Our opt-in promise flavor: `.then` needs no `await` first, with either
+// middleware.
+const e = new Bot<Context & LazySessionPromiseFlavor<SessionData>>("");
+e.use(lazySession({ initial }));
+e.use(grammyLazySession({ initial }));
+e.on("message", (ctx) => ctx.session.then((data) => data.pizzaCount));
+// @ts-expect-error: typed as grammY's, the data may be there already
 d.on("message", (ctx) => ctx.session.then((data) => data.pizzaCount));
 
 // The middleware still checks that the session data fits the flavor.

@@ -16,7 +16,7 @@ import {
 } from "../../mod.ts"; // was: from "grammy";
 
 // --- Issue 19: assigning plain data to a lazy session in a command handler.
-{
+export function lazyAssignment(): void {
   type LazyContext = Context & LazySessionFlavor<{ counter: number }>;
   const bot = new Bot<LazyContext>("");
   bot.use(lazySession({ initial: () => ({ counter: 0 }) }));
@@ -30,7 +30,7 @@ interface SessionData {
   pizzaCount: number;
 }
 type MyContext = Context & SessionFlavor<SessionData>;
-{
+export function exampleUsage(): void {
   const bot = new Bot<MyContext>("");
   function initial(): SessionData {
     return { pizzaCount: 0 };
@@ -44,7 +44,7 @@ type MyContext = Context & SessionFlavor<SessionData>;
 }
 
 // --- Initial session data: a named function, and the short form.
-{
+export function initialSessionData(): void {
   const bot = new Bot<MyContext>("");
   function createInitialSessionData() {
     return {
@@ -57,7 +57,7 @@ type MyContext = Context & SessionFlavor<SessionData>;
 }
 
 // --- Session keys: per chat, per user, per user-chat combination.
-{
+export function sessionKeys(): void {
   const bot = new Bot<MyContext>("");
   const perChat = (ctx: Context): string | undefined => ctx.chat?.id.toString();
   const perUser = (ctx: Context): string | undefined => ctx.from?.id.toString();
@@ -71,7 +71,7 @@ type MyContext = Context & SessionFlavor<SessionData>;
 }
 
 // --- Storing your data: a storage adapter of five lines.
-{
+export function storingData(): void {
   const bot = new Bot<MyContext>("");
   const map = new Map<string, SessionData>();
   const storage: StorageAdapter<SessionData> = {
@@ -83,7 +83,7 @@ type MyContext = Context & SessionFlavor<SessionData>;
 }
 
 // --- Lazy sessions: strict and lazy access side by side.
-{
+export function lazySessions(): void {
   const strict = new Bot<MyContext>("");
   strict.command("settings", (ctx) => {
     const session = ctx.session;
@@ -110,7 +110,7 @@ type MyContext = Context & SessionFlavor<SessionData>;
 }
 
 // --- Plugins that need sessions: either flavor, always awaited.
-{
+export function pluginsNeedingSessions(): void {
   type PluginContext =
     & Context
     & (SessionFlavor<SessionData> | LazySessionFlavor<SessionData>);
@@ -124,7 +124,7 @@ type MyContext = Context & SessionFlavor<SessionData>;
 }
 
 // --- Known storage adapters: the memory store, and a storage of a package.
-{
+export function storageAdapters(): void {
   const bot = new Bot<MyContext>("");
   bot.use(session({
     initial: () => ({ pizzaCount: 0 }),

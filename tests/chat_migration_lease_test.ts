@@ -7,9 +7,10 @@
 // redelivery left a stray session under the old id.)
 import type { Context } from "grammy";
 import type { Update } from "grammy/types";
-import { DenoKvStorage } from "../kv.ts";
+import { DenoKvStorage, SessionLeaseLostError } from "../kv.ts";
 import { session, type SessionFlavor } from "../mod.ts";
-import { assert, assertEquals } from "./deps.ts";
+import { MOVE_SESSION } from "../src/contract/_move_hook.ts";
+import { assert, assertEquals, assertRejects } from "./deps.ts";
 import { createBot, settlesWithin, spawnFixture } from "./_helpers.ts";
 import { openSharedKv } from "./fixtures/_open_kv.ts";
 
@@ -156,6 +157,30 @@ Deno.test("chat migration with the lease: a second session middleware on the sam
     await settlesWithin(bot.handleUpdate(migrate(2)), 20_000);
     assertEquals(await storage.read(`${NEW}`), { count: 3 });
     assertEquals(await storage.read(`${OLD}`), undefined);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("DenoKvStorage's one-commit move refuses to move while a lease it holds was taken by another holder", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const storage = new DenoKvStorage<{ count: number }>(kv, { lease: true });
+    await storage.write(`${OLD}`, { count: 1 });
+    const lease = await storage.acquireLease!(`${OLD}`);
+    // Another instance took the lease over (this one was paused too long).
+    const leaseKey = ["sessions", `${OLD}`, "~lease"];
+    await kv.set(leaseKey, {
+      owner: "someone else",
+      until: Date.now() + 60_000,
+    });
+    await assertRejects(
+      () => storage[MOVE_SESSION](`${OLD}`, `${NEW}`, { leases: [lease] }),
+      SessionLeaseLostError,
+    );
+    assertEquals(await storage.read(`${OLD}`), { count: 1 });
+    assertEquals(await storage.read(`${NEW}`), undefined);
+    await lease.release();
   } finally {
     kv.close();
   }

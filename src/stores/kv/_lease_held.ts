@@ -1,6 +1,6 @@
 // A lease that is held: renewal, release in a write's commit, release.
 
-import { SessionLeaseLostError } from "./_lease_errors.ts";
+import { SessionLeaseLostError } from "../../contract/lease_errors.ts";
 import {
   type LeaseAtomic,
   type LeaseKey,

@@ -9,7 +9,7 @@ import type {
   WriteOptions,
 } from "../../contract/storage_adapter.ts";
 import type { LeaseAtomic, LeaseKey, LeaseKv } from "./_lease_kv.ts";
-import { SessionLeaseLostError } from "./_lease_errors.ts";
+import { SessionLeaseLostError } from "../../contract/lease_errors.ts";
 import { acquireLease, KvLease } from "./lease.ts";
 
 /** The option `lease` of `DenoKvStorage`. */

@@ -27,7 +27,7 @@
  * @module
  */
 import { KvLease } from "./_lease_held.ts";
-import { SessionLeaseTimeoutError } from "./_lease_errors.ts";
+import { SessionLeaseTimeoutError } from "../../contract/lease_errors.ts";
 import {
   isBusy,
   type LeaseAtomic,
@@ -53,7 +53,7 @@ export { KvLease } from "./_lease_held.ts";
 export {
   SessionLeaseLostError,
   SessionLeaseTimeoutError,
-} from "./_lease_errors.ts";
+} from "../../contract/lease_errors.ts";
 
 /** Options of {@linkcode acquireLease}. */
 export interface LeaseOptions {

@@ -1,6 +1,8 @@
-// The errors of the lease, both conflicts: the update changed nothing.
+// This module is browser compatible.
+// The errors of a store's lease (Deno KV, Redis), both conflicts: the update
+// changed nothing.
 
-import { SessionConflictError } from "../../contract/errors.ts";
+import { SessionConflictError } from "./errors.ts";
 
 /**
  * Thrown when an update waited longer than the given `timeout` for the lease
@@ -9,7 +11,7 @@ import { SessionConflictError } from "../../contract/errors.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { SessionLeaseTimeoutError } from "./lease.ts";
+ * import { SessionLeaseTimeoutError } from "./lease_errors.ts";
  *
  * const error = new SessionLeaseTimeoutError("42", 1000);
  * assert(error.message.includes("42"));
@@ -38,8 +40,8 @@ export class SessionLeaseTimeoutError extends SessionConflictError {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { SessionConflictError } from "../../contract/errors.ts";
- * import { SessionLeaseLostError } from "./lease.ts";
+ * import { SessionConflictError } from "./errors.ts";
+ * import { SessionLeaseLostError } from "./lease_errors.ts";
  *
  * assert(new SessionLeaseLostError("42") instanceof SessionConflictError);
  * ```

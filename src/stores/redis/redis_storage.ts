@@ -1,0 +1,342 @@
+// The public Redis session store: its API and documentation. The layout is
+// in `keys.ts`, the encoding in `codec.ts`, the compare-and-set and lease
+// scripts in `scripts.ts`, the lease in `lease.ts`, listing in `listing.ts`.
+import { SessionStorageError, SessionValueError } from "../../contract/errors.ts";
+import type { StorageOperation } from "../../contract/errors.ts";
+import { SessionLeaseLostError } from "../../contract/lease_errors.ts";
+import type {
+  AcquireLeaseOptions,
+  CompareAndSetResult,
+  SessionLease,
+  StorageAdapter,
+  Version,
+  VersionedValue,
+  WriteOptions,
+} from "../../contract/storage_adapter.ts";
+import { KNOWN_VERSION } from "../../contract/_known_version.ts";
+import { isRewrite, REWRITE } from "../../contract/_rewrite.ts";
+import { checkStorable } from "../../values/_storable.ts";
+import { type RedisCommands, redisCommands } from "./client.ts";
+import type { RedisClientLike } from "./client.ts";
+import { decodeSession, encodeSession, storedBytes } from "./codec.ts";
+import { type SessionKeys, sessionKeys } from "./keys.ts";
+import {
+  acquireRedisLease,
+  DEFAULT_MAX_HOLD,
+  leaseTimeToLive,
+  RedisLease,
+} from "./lease.ts";
+import { listSessions } from "./listing.ts";
+import {
+  type ResolvedRedisOptions,
+  resolveRedisOptions,
+  type RedisStorageOptions,
+} from "./options.ts";
+import { READ, run, WRITE } from "./scripts.ts";
+
+export type {
+  IoRedisLike,
+  NodeRedisClientLike,
+  NodeRedisClusterLike,
+  RedisClientLike,
+} from "./client.ts";
+export type { RedisStorageOptions } from "./options.ts";
+export { RedisLease } from "./lease.ts";
+
+/** How many keys' last known versions a store remembers. */
+const KNOWN_LIMIT = 10_000;
+const TOKEN_PREFIX = crypto.randomUUID().slice(0, 8);
+let nextToken = 0;
+
+/**
+ * Stores sessions in Redis or Redis Cluster, through an `ioredis` client or
+ * a connected `redis` (node-redis) client; see docs/redis.md.
+ *
+ * - A session that JSON keeps exactly is stored as plain JSON text at
+ *   `prefix + key`, as `@grammyjs/storage-redis` stores it: its data is read
+ *   in place, and what this store writes stays readable by it. Other values
+ *   (Date, Map, Set, bigint, typed arrays, `undefined` inside objects, ...)
+ *   are stored as `#sessionkit:v8:` and the base64 of their V8
+ *   serialisation.
+ * - Every write is a compare-and-set that a Lua script does inside Redis,
+ *   against a version made of a token in a companion key in the same hash
+ *   slot and the SHA-1 of the stored text: a write by another process (also
+ *   an old bot with storage-redis) between this update's read and its write
+ *   makes the update fail with `SessionConflictError`, never overwritten.
+ * - One script call per read, one per write; `timeToLive` is Redis's own
+ *   expiry, renewed by every read and write.
+ *
+ * @example Storing sessions in Redis with ioredis
+ * ```ts ignore
+ * import { Redis } from "ioredis";
+ * import { RedisStorage } from "@sessionkit/grammy/redis";
+ *
+ * const storage = new RedisStorage<{ count: number }>(new Redis(), {
+ *   timeToLive: 30 * 24 * 60 * 60 * 1000,
+ * });
+ * await storage.write("42", { count: 1 });
+ * console.log((await storage.read("42"))?.count); // 1
+ * ```
+ *
+ * @typeParam S The type of the session data.
+ */
+export class RedisStorage<S> implements StorageAdapter<S> {
+  readonly #redis: RedisCommands;
+  readonly #options: ResolvedRedisOptions;
+  readonly #known = new Map<string, Version>();
+
+  /**
+   * With the option `lease`: takes the lease of a session key across all
+   * processes sharing this Redis, waiting while another update holds it.
+   * The session middleware calls it; the lease is released by the script
+   * that writes the session, or by `release()` when nothing is written.
+   */
+  readonly acquireLease?: (
+    key: string,
+    options?: AcquireLeaseOptions,
+  ) => Promise<SessionLease>;
+
+  /**
+   * Used by `enhanceStorage()`: this store takes the write option that marks
+   * stored data put back (a refreshed deadline, a migration on read), which
+   * `maxBytes` does not limit.
+   */
+  readonly [REWRITE] = true;
+
+  /**
+   * Creates a store over a client (which it does not close).
+   *
+   * @param client An ioredis `Redis` or `Cluster`, or a connected node-redis
+   * client or cluster. Anything else (also a promise, or a node-redis client
+   * not connected yet) throws a `TypeError` that names what it got.
+   * @param options The key prefix, time to live, size limit and lease.
+   */
+  constructor(client: RedisClientLike, options: RedisStorageOptions = {}) {
+    this.#redis = redisCommands(client);
+    this.#options = resolveRedisOptions(options);
+    const leaseTtl = leaseTimeToLive(options.lease);
+    if (leaseTtl !== undefined) {
+      this.acquireLease = async (key, acquire = {}) => {
+        try {
+          return await acquireRedisLease(
+            this.#redis.send,
+            this.#keys(key),
+            leaseTtl,
+            acquire.maxHold ?? DEFAULT_MAX_HOLD,
+          );
+        } catch (error) {
+          throw this.#failure(key, "read", error);
+        }
+      };
+    }
+  }
+
+  #keys(key: string): SessionKeys {
+    return sessionKeys(this.#options.prefix, key);
+  }
+
+  #failure(key: string, operation: StorageOperation, error: unknown) {
+    return error instanceof SessionValueError ||
+        error instanceof SessionStorageError
+      ? error
+      : new SessionStorageError(key, operation, error);
+  }
+
+  #remember(key: string, version: Version): void {
+    const known = this.#known;
+    known.delete(key);
+    known.set(key, version);
+    if (known.size > KNOWN_LIMIT) known.delete(known.keys().next().value!);
+  }
+
+  /**
+   * Reads a session; `undefined` if there is none (or it expired).
+   */
+  async read(key: string): Promise<S | undefined> {
+    return (await this.readWithVersion(key)).value;
+  }
+
+  /**
+   * Reads a session with its version, for a later
+   * {@linkcode RedisStorage.compareAndSet}: one script call.
+   *
+   * @throws {SessionStorageError} if Redis fails (naming the key and the
+   * operation), or {@linkcode SessionValueError} for a value that is not a
+   * session (neither JSON nor this module's encoding).
+   */
+  async readWithVersion(key: string): Promise<VersionedValue<S>> {
+    const keys = this.#keys(key);
+    let answer: unknown;
+    try {
+      answer = await run(this.#redis.send, READ, [keys.value, keys.version], [
+        this.#options.timeToLive,
+      ]);
+    } catch (error) {
+      throw this.#failure(key, "read", error);
+    }
+    if (!Array.isArray(answer)) {
+      this.#remember(key, null);
+      return { value: undefined, version: null };
+    }
+    const [text, token, sha] = answer as [string, string, string];
+    const value = decodeSession(key, text) as S;
+    const version = `${token}:${sha}`;
+    this.#remember(key, version);
+    return { value, version };
+  }
+
+  /**
+   * Stores a session, replacing what was there.
+   *
+   * @throws {SessionValueError} if the value holds a function, a symbol or
+   * a class instance, or is larger than `maxBytes`. Nothing was written.
+   */
+  async write(key: string, value: S, options?: WriteOptions): Promise<void> {
+    await this.#put(key, "*", value, options);
+  }
+
+  /** Deletes a session (and its version key). */
+  async delete(key: string, options?: WriteOptions): Promise<void> {
+    await this.#put(key, "*", undefined, options);
+  }
+
+  /**
+   * Writes (or, with `value` `undefined`, deletes) a session only if its
+   * version is still `expected`, the version that
+   * {@linkcode RedisStorage.readWithVersion} returned (`null`: still
+   * absent). One script call.
+   */
+  compareAndSet(
+    key: string,
+    expected: Version,
+    value: S | undefined,
+    options?: WriteOptions,
+  ): Promise<CompareAndSetResult> {
+    return this.#put(key, expected ?? "", value, options);
+  }
+
+  async #put(
+    key: string,
+    expected: string,
+    value: S | undefined,
+    options: WriteOptions | undefined,
+  ): Promise<CompareAndSetResult> {
+    const operation = value === undefined ? "delete" : "write";
+    let text = "";
+    if (value !== undefined) {
+      checkStorable(key, value);
+      text = encodeSession(key, value);
+      const max = this.#options.maxBytes;
+      if (text.length > max / 3 && !isRewrite(options)) {
+        const bytes = storedBytes(text);
+        if (bytes > max) {
+          throw new SessionValueError(
+            key,
+            `it takes ${bytes} bytes in Redis, more than maxBytes (${max})`,
+          );
+        }
+      }
+    }
+    const lease = options?.lease instanceof RedisLease &&
+        (options.lease.held || options.lease.lost)
+      ? options.lease
+      : undefined;
+    if (lease?.lost) throw new SessionLeaseLostError(key);
+    const keys = this.#keys(key);
+    const token = `${TOKEN_PREFIX}${(nextToken++).toString(36)}`;
+    await lease?.pause();
+    let answer: [number, string?];
+    try {
+      answer = await run(
+        this.#redis.send,
+        WRITE,
+        [keys.value, keys.version, keys.lease],
+        [
+          expected,
+          text,
+          token,
+          this.#options.timeToLive,
+          lease?.owner ?? "",
+          value === undefined ? "d" : "s",
+        ],
+      ) as [number, string?];
+    } catch (error) {
+      lease?.resume();
+      throw this.#failure(key, operation, error);
+    }
+    const outcome = Number(answer[0]);
+    if (outcome === -1) {
+      lease?.settle(false);
+      throw new SessionLeaseLostError(key);
+    }
+    if (outcome !== 1) {
+      lease?.resume();
+      this.#known.delete(key);
+      return { ok: false };
+    }
+    lease?.settle(true);
+    const version = value === undefined ? null : `${token}:${answer[1]}`;
+    this.#remember(key, version);
+    return { ok: true, version };
+  }
+
+  /** Tells whether a session is stored under `key`. */
+  async has(key: string): Promise<boolean> {
+    try {
+      return Number(
+        await this.#redis.send(["EXISTS", this.#keys(key).value], key),
+      ) === 1;
+    } catch (error) {
+      throw this.#failure(key, "read", error);
+    }
+  }
+
+  /**
+   * Lists the keys of all sessions under the prefix (SCAN on every primary;
+   * see {@linkcode RedisStorage.readAllEntries}).
+   */
+  async *readAllKeys(): AsyncGenerator<string, void, undefined> {
+    for await (const [key] of this.readAllEntries()) yield key;
+  }
+
+  /** Lists the values of all sessions under the prefix. */
+  async *readAllValues(): AsyncGenerator<S, void, undefined> {
+    for await (const [, value] of this.readAllEntries()) yield value;
+  }
+
+  /**
+   * Lists all sessions as `[key, value]` pairs: SCAN (never KEYS) on every
+   * primary, a page of keys at a time, skipping this store's companion keys,
+   * keys of other Redis types and values that are not sessions.
+   */
+  async *readAllEntries(): AsyncGenerator<[key: string, value: S], void> {
+    const prefix = this.#options.prefix;
+    let primaries;
+    try {
+      primaries = await this.#redis.primaries();
+    } catch (error) {
+      throw this.#failure(prefix + "*", "read", error);
+    }
+    try {
+      yield* listSessions(
+        primaries,
+        this.#redis.send,
+        prefix,
+      ) as AsyncGenerator<[string, S]>;
+    } catch (error) {
+      throw this.#failure(prefix + "*", "read", error);
+    }
+  }
+
+  /**
+   * Used by the session middleware: the version of a session as this store
+   * last saw it, after its own reads and writes (`undefined` if it does not
+   * remember it).
+   *
+   * @param key The session key.
+   * @returns The version, `null` if nothing was stored, or `undefined`.
+   */
+  [KNOWN_VERSION](key: string): Version | undefined {
+    return this.#known.get(key);
+  }
+}

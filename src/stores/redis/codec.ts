@@ -3,7 +3,6 @@
 // `#sessionkit:v8:` followed by the base64 of its V8 serialisation (the
 // marker is not JSON, so no JSON text is ever taken for it, and an old
 // storage-redis bot fails loudly on it instead of misreading it).
-import { Buffer } from "node:buffer";
 import { SessionValueError } from "../../contract/errors.ts";
 import { deserialiseValue, serialiseValue } from "../../values/_v8.ts";
 
@@ -65,16 +64,43 @@ function jsonSafe(value: unknown, depth: number, seen: Set<object>): boolean {
  */
 export function encodeSession(key: string, value: unknown): string {
   if (isJsonSafe(value)) return JSON.stringify(value);
-  const bytes = serialiseValue(key, value, "Redis");
-  return V8_MARK +
-    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(
-      "base64",
-    );
+  return V8_MARK + toBase64(serialiseValue(key, value, "Redis"));
 }
 
-/** The number of bytes Redis stores for `text` (UTF-8). */
+function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * The number of bytes Redis stores for `text`: its UTF-8 length (a lone
+ * surrogate is sent as U+FFFD, 3 bytes).
+ */
 export function storedBytes(text: string): number {
-  return Buffer.byteLength(text, "utf8");
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (
+      code >= 0xd800 && code < 0xdc00 &&
+      (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    ) {
+      bytes += 2; // 4 bytes for the pair of 2 code units
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
 }
 
 /**
@@ -83,10 +109,19 @@ export function storedBytes(text: string): number {
  */
 export function decodeSession(key: string, text: string): unknown {
   if (text.startsWith(V8_MARK)) {
-    const bytes = Buffer.from(text.slice(V8_MARK.length), "base64");
+    let bytes: Uint8Array;
+    try {
+      bytes = fromBase64(text.slice(V8_MARK.length));
+    } catch (error) {
+      throw new SessionValueError(
+        key,
+        "its Redis value is damaged: the V8 encoding is not base64",
+        { cause: error },
+      );
+    }
     return deserialiseValue(
       key,
-      new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      bytes,
       undefined,
       "is damaged in Redis: its V8 encoding does not deserialise",
     );

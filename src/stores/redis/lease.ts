@@ -100,10 +100,6 @@ export class RedisLease implements SessionLease {
       this.#timer = undefined;
       this.#renewing = this.#renew().finally(() => this.#renewing = undefined);
     }, Math.min(this.#timeToLive / 3, left));
-    // A lease is no reason to keep the process alive.
-    const timer = this.#timer as unknown as { unref?: () => void };
-    if (typeof timer.unref === "function") timer.unref();
-    else if (typeof Deno !== "undefined") Deno.unrefTimer(this.#timer);
   }
 
   async #renew(): Promise<void> {

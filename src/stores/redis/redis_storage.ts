@@ -1,7 +1,10 @@
 // The public Redis session store: its API and documentation. The layout is
 // in `keys.ts`, the encoding in `codec.ts`, the compare-and-set and lease
 // scripts in `scripts.ts`, the lease in `lease.ts`, listing in `listing.ts`.
-import { SessionStorageError, SessionValueError } from "../../contract/errors.ts";
+import {
+  SessionStorageError,
+  SessionValueError,
+} from "../../contract/errors.ts";
 import type { StorageOperation } from "../../contract/errors.ts";
 import { SessionLeaseLostError } from "../../contract/lease_errors.ts";
 import type {
@@ -28,9 +31,9 @@ import {
 } from "./lease.ts";
 import { listSessions } from "./listing.ts";
 import {
+  type RedisStorageOptions,
   type ResolvedRedisOptions,
   resolveRedisOptions,
-  type RedisStorageOptions,
 } from "./options.ts";
 import { READ, run, WRITE } from "./scripts.ts";
 
@@ -66,16 +69,20 @@ let nextToken = 0;
  * - One script call per read, one per write; `timeToLive` is Redis's own
  *   expiry, renewed by every read and write.
  *
- * @example Storing sessions in Redis with ioredis
- * ```ts ignore
+ * @example A store on an ioredis client
+ * ```ts
  * import { Redis } from "ioredis";
- * import { RedisStorage } from "@sessionkit/grammy/redis";
+ * import { RedisStorage } from "../../../redis.ts";
  *
- * const storage = new RedisStorage<{ count: number }>(new Redis(), {
- *   timeToLive: 30 * 24 * 60 * 60 * 1000,
+ * // Connects when the first session is read (here: never).
+ * const client = new Redis("redis://127.0.0.1:6379", { lazyConnect: true });
+ * const storage = new RedisStorage<{ count: number }>(client, {
+ *   prefix: "session:", // default "": storage-redis's layout
+ *   timeToLive: 30 * 24 * 60 * 60 * 1000, // 30 days, Redis's own expiry
+ *   lease: true, // updates of one chat run one at a time everywhere
  * });
- * await storage.write("42", { count: 1 });
- * console.log((await storage.read("42"))?.count); // 1
+ * console.assert(typeof storage.acquireLease === "function");
+ * client.disconnect();
  * ```
  *
  * @typeParam S The type of the session data.

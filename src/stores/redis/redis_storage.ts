@@ -1,12 +1,8 @@
 // The public Redis session store: its API and documentation. The layout is
 // in `keys.ts`, the encoding in `codec.ts`, the compare-and-set and lease
 // scripts in `scripts.ts`, the lease in `lease.ts`, listing in `listing.ts`.
-import {
-  SessionStorageError,
-  SessionValueError,
-} from "../../contract/errors.ts";
+import { SessionError, SessionStorageError } from "../../contract/errors.ts";
 import type { StorageOperation } from "../../contract/errors.ts";
-import { SessionLeaseLostError } from "../../contract/lease_errors.ts";
 import type {
   AcquireLeaseOptions,
   CompareAndSetResult,
@@ -17,25 +13,24 @@ import type {
   WriteOptions,
 } from "../../contract/storage_adapter.ts";
 import { KNOWN_VERSION } from "../../contract/_known_version.ts";
-import { isRewrite, REWRITE } from "../../contract/_rewrite.ts";
-import { checkStorable } from "../../values/_storable.ts";
+import { REWRITE } from "../../contract/_rewrite.ts";
 import { type RedisCommands, redisCommands } from "./client.ts";
 import type { RedisClientLike } from "./client.ts";
-import { decodeSession, encodeSession, storedBytes } from "./codec.ts";
+import { decodeSession } from "./codec.ts";
 import { type SessionKeys, sessionKeys } from "./keys.ts";
 import {
   acquireRedisLease,
   DEFAULT_MAX_HOLD,
   leaseTimeToLive,
-  RedisLease,
 } from "./lease.ts";
+import { putSession } from "./put.ts";
 import { listSessions } from "./listing.ts";
 import {
   type RedisStorageOptions,
   type ResolvedRedisOptions,
   resolveRedisOptions,
 } from "./options.ts";
-import { READ, run, WRITE } from "./scripts.ts";
+import { READ, run } from "./scripts.ts";
 
 export type {
   IoRedisLike,
@@ -48,8 +43,6 @@ export { RedisLease } from "./lease.ts";
 
 /** How many keys' last known versions a store remembers. */
 const KNOWN_LIMIT = 10_000;
-const TOKEN_PREFIX = crypto.randomUUID().slice(0, 8);
-let nextToken = 0;
 
 /**
  * Stores sessions in Redis or Redis Cluster, through an `ioredis` client or
@@ -143,8 +136,7 @@ export class RedisStorage<S> implements StorageAdapter<S> {
   }
 
   #failure(key: string, operation: StorageOperation, error: unknown) {
-    return error instanceof SessionValueError ||
-        error instanceof SessionStorageError
+    return error instanceof SessionError
       ? error
       : new SessionStorageError(key, operation, error);
   }
@@ -228,63 +220,19 @@ export class RedisStorage<S> implements StorageAdapter<S> {
     value: S | undefined,
     options: WriteOptions | undefined,
   ): Promise<CompareAndSetResult> {
-    const operation = value === undefined ? "delete" : "write";
-    let text = "";
-    if (value !== undefined) {
-      checkStorable(key, value);
-      text = encodeSession(key, value);
-      const max = this.#options.maxBytes;
-      if (text.length > max / 3 && !isRewrite(options)) {
-        const bytes = storedBytes(text);
-        if (bytes > max) {
-          throw new SessionValueError(
-            key,
-            `it takes ${bytes} bytes in Redis, more than maxBytes (${max})`,
-          );
-        }
-      }
-    }
-    const lease = options?.lease instanceof RedisLease &&
-        (options.lease.held || options.lease.lost)
-      ? options.lease
-      : undefined;
-    if (lease?.lost) throw new SessionLeaseLostError(key);
-    const keys = this.#keys(key);
-    const token = `${TOKEN_PREFIX}${(nextToken++).toString(36)}`;
-    await lease?.pause();
-    let answer: [number, string?];
     try {
-      answer = await run(
+      const outcome = await putSession(
         this.#redis.send,
-        WRITE,
-        [keys.value, keys.version, keys.lease],
-        [
-          expected,
-          text,
-          token,
-          this.#options.timeToLive,
-          lease?.owner ?? "",
-          value === undefined ? "d" : "s",
-        ],
-      ) as [number, string?];
+        this.#keys(key),
+        { key, expected, value, options },
+        this.#options,
+      );
+      if (outcome.ok) this.#remember(key, outcome.version);
+      else this.#known.delete(key);
+      return outcome;
     } catch (error) {
-      lease?.resume();
-      throw this.#failure(key, operation, error);
+      throw this.#failure(key, value === undefined ? "delete" : "write", error);
     }
-    const outcome = Number(answer[0]);
-    if (outcome === -1) {
-      lease?.settle(false);
-      throw new SessionLeaseLostError(key);
-    }
-    if (outcome !== 1) {
-      lease?.resume();
-      this.#known.delete(key);
-      return { ok: false };
-    }
-    lease?.settle(true);
-    const version = value === undefined ? null : `${token}:${answer[1]}`;
-    this.#remember(key, version);
-    return { ok: true, version };
   }
 
   /** Tells whether a session is stored under `key`. */

@@ -110,13 +110,15 @@ async function waitReady(port: number, child: Deno.ChildProcess) {
   throw new Error(`redis-server on port ${port} did not answer PING in 5 s`);
 }
 
-async function startOne(extra: string[], withBus: boolean) {
+async function startOne(extra: string[], withBus: boolean, cpu?: number) {
   const server = await binary("redis-server");
+  // `taskset` execs the server in its own process: the PID stays the same.
   for (let attempt = 0;; attempt++) {
     const port = freePort(withBus);
     const dir = await Deno.makeTempDir({ prefix: "sessionkit-redis-" });
-    const child = new Deno.Command(server, {
+    const child = new Deno.Command(cpu === undefined ? server : "taskset", {
       args: [
+        ...(cpu === undefined ? [] : ["-c", String(cpu), server]),
         "--port",
         String(port),
         "--bind",
@@ -172,10 +174,13 @@ async function startOne(extra: string[], withBus: boolean) {
 
 /**
  * Starts `redis-server` on a free loopback port in a temporary folder, with
- * no persistence. Stop it with `stop()` (in a `finally`).
+ * no persistence. Stop it with `stop()` (in a `finally`). With `cpu`, the
+ * server is pinned to that core (`taskset -c`), as the benchmarks want.
  */
-export function startRedis(): Promise<RedisServer> {
-  return startOne([], false);
+export function startRedis(
+  options: { cpu?: number } = {},
+): Promise<RedisServer> {
+  return startOne([], false, options.cpu);
 }
 
 /**

@@ -10,7 +10,10 @@ import type { Send } from "./client.ts";
 /** A script: its source, and its SHA-1 once known. */
 export interface Script {
   source: string;
-  sha?: Promise<string>;
+  /** The SHA-1, once computed. */
+  sha?: string;
+  /** Its computation, while under way. */
+  hashing?: Promise<string>;
 }
 
 const script = (source: string): Script => ({ source });
@@ -147,7 +150,7 @@ export async function run(
   keys: readonly string[],
   args: readonly string[],
 ): Promise<unknown> {
-  const sha = await (s.sha ??= sha1(s.source));
+  const sha = s.sha ?? (s.sha = await (s.hashing ??= sha1(s.source)));
   const tail = [String(keys.length), ...keys, ...args];
   try {
     return await send(["EVALSHA", sha, ...tail], keys[0]);

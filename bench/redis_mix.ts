@@ -24,6 +24,7 @@ import {
 import type { Update } from "grammy/types";
 import { RedisAdapter } from "@grammyjs/storage-redis";
 import { Redis } from "ioredis";
+import { cpuUsage } from "node:process";
 import { lazySession, session } from "../mod.ts";
 import { RedisStorage } from "../redis.ts";
 import { startRedis } from "../tests/_redis_server.ts";
@@ -111,6 +112,8 @@ interface Contestant {
   bot: Bot<C>;
   client: Redis & { sent: number };
   times: number[];
+  /** Process CPU time per update, in µs, per round. */
+  cpu: number[];
   handled: number;
 }
 
@@ -119,7 +122,14 @@ function contestant(
   make: (client: Redis) => Middleware,
 ): Contestant {
   const client = countingClient();
-  return { name, bot: mixBot(make(client)), client, times: [], handled: 0 };
+  return {
+    name,
+    bot: mixBot(make(client)),
+    client,
+    times: [],
+    cpu: [],
+    handled: 0,
+  };
 }
 
 const getSessionKey = (prefix: string) => (ctx: Context) =>
@@ -166,7 +176,10 @@ for (const prefix of ["g:", "gl:", "o:", "ol:"]) {
 
 async function round(c: Contestant, list: Update[]): Promise<number> {
   const start = performance.now();
+  const cpu = cpuUsage();
   for (const update of list) await c.bot.handleUpdate(update);
+  const spent = cpuUsage(cpu);
+  c.cpu.push((spent.user + spent.system) / list.length);
   c.handled += list.length;
   return (performance.now() - start) * 1000 / list.length; // µs per update
 }
@@ -192,6 +205,7 @@ for (let i = 0; i < 3; i++) {
 for (const c of contestants) {
   c.client.sent = 0;
   c.handled = 0;
+  c.cpu.length = 0;
 }
 const ratios: number[][] = contestants.map(() => []);
 const before = await commandStats();
@@ -218,9 +232,11 @@ for (const [k, c] of contestants.entries()) {
   console.log(
     `  ${c.name}: ${us.toFixed(1)} µs/update (${
       (1e6 / us).toFixed(0)
-    } updates/s), ${median(ratios[k]!).toFixed(2)}x grammY (median ratio; ${
-      (base / us).toFixed(2)
-    }x of medians), ${(c.client.sent / c.handled).toFixed(3)} commands/update`,
+    } updates/s, ${median(c.cpu).toFixed(1)} µs CPU of this process), ${
+      median(ratios[k]!).toFixed(2)
+    }x grammY (median ratio; ${(base / us).toFixed(2)}x of medians), ${
+      (c.client.sent / c.handled).toFixed(3)
+    } commands/update`,
   );
 }
 const delta = [...after].map(([name, calls]) =>

@@ -101,7 +101,9 @@ async function waitReady(port: number, child: Deno.ChildProcess) {
   for (let i = 0; i < 200; i++) {
     if (exited) throw new Error(`redis-server on port ${port} exited`);
     try {
-      if ((await rawCommand(port, "PING")).startsWith("+PONG")) return;
+      // With --requirepass it answers NOAUTH: listening all the same.
+      const reply = await rawCommand(port, "PING");
+      if (reply.startsWith("+PONG") || reply.startsWith("-NOAUTH")) return;
     } catch {
       // not listening yet
     }
@@ -175,12 +177,13 @@ async function startOne(extra: string[], withBus: boolean, cpu?: number) {
 /**
  * Starts `redis-server` on a free loopback port in a temporary folder, with
  * no persistence. Stop it with `stop()` (in a `finally`). With `cpu`, the
- * server is pinned to that core (`taskset -c`), as the benchmarks want.
+ * server is pinned to that core (`taskset -c`), as the benchmarks want;
+ * `args` are more `redis-server` options (`["--requirepass", "..."]`).
  */
 export function startRedis(
-  options: { cpu?: number } = {},
+  options: { cpu?: number; args?: string[] } = {},
 ): Promise<RedisServer> {
-  return startOne([], false, options.cpu);
+  return startOne(options.args ?? [], false, options.cpu);
 }
 
 /**

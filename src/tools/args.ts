@@ -23,7 +23,7 @@ export interface CliArgs {
   command: CommandName;
   /** The session key (`get`, `set`, `delete`). */
   key?: string;
-  /** The KV to open: a file path or a KV Connect URL. */
+  /** The KV to open: a file path or a KV Connect URL; or a Redis URL. */
   kv?: string;
   /** The key prefix of the sessions. */
   prefix: (string | number | bigint | boolean | Uint8Array)[];
@@ -50,7 +50,9 @@ Commands:
 
 Options:
   --kv PATH_OR_URL  KV file or KV Connect URL (token: DENO_KV_ACCESS_TOKEN)
-  --prefix JSON     key prefix as a JSON array (default ["sessions"])
+  --redis URL       Redis instead: redis://[user:password@]host:port[/db]
+  --prefix JSON     key prefix as a JSON array (default ["sessions"]; Redis:
+                    one string, default [] for no prefix)
   --json            list: one JSON object per line
   --overwrite       import: replace sessions that exist
   --port N          serve: port to listen on (default: a free port)
@@ -147,6 +149,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     port: 0,
   };
   const positional: string[] = [];
+  let prefixGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") {
@@ -172,8 +175,17 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case "--kv":
         args.kv = value();
         break;
+      case "--redis": {
+        const url = value();
+        if (!/^rediss?:\/\//i.test(url)) {
+          throw new UsageError("--redis needs a redis:// or rediss:// URL");
+        }
+        args.kv = url;
+        break;
+      }
       case "--prefix":
         args.prefix = parsePrefix(value());
+        prefixGiven = true;
         break;
       case "--port": {
         const text = value();
@@ -209,7 +221,11 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     throw new UsageError(`${command} takes no argument, got ${rest[0]}`);
   }
   if (command !== "help" && args.kv === undefined) {
-    throw new UsageError("--kv is required (a KV file or a KV Connect URL)");
+    throw new UsageError(
+      "--kv or --redis is required (a KV file, a KV Connect URL or a Redis URL)",
+    );
   }
+  // Redis keys have no default prefix (storage-redis's layout).
+  if (!prefixGiven && /^rediss?:\/\//i.test(args.kv ?? "")) args.prefix = [];
   return args;
 }

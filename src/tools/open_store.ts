@@ -12,6 +12,7 @@ import type { StorageAdapter } from "../contract/storage_adapter.ts";
 import { DenoKvStorage } from "../stores/kv/deno_kv_storage.ts";
 import type { KvKey } from "../stores/kv/kv_like.ts";
 import type { InfoMethods } from "./session_info.ts";
+import { isRedisUrl, maskPassword, openRedis } from "./open_redis.ts";
 
 /**
  * What the tools need of a session store: listing, versions and
@@ -105,10 +106,36 @@ const denoKv: StoreOpener = {
 };
 
 /**
+ * A Redis URL (`redis://`, `rediss://`): `RedisStorage` through ioredis
+ * (`open_redis.ts`). The prefix is one string (`["bot:"]`), none by
+ * default; messages show the URL with its password masked.
+ */
+const redis: StoreOpener = {
+  accepts: isRedisUrl,
+  open: async (location, prefix) => {
+    if (prefix.length > 1 || typeof (prefix[0] ?? "") !== "string") {
+      throw new Error(
+        `a Redis prefix is one string (--prefix '["bot:"]'), got ${
+          JSON.stringify(prefix.map(String))
+        }`,
+      );
+    }
+    const opened = await openRedis(location, (prefix[0] as string) ?? "");
+    return {
+      storage: opened.storage,
+      expiring: opened.expiring,
+      location: maskPassword(location),
+      prefix,
+      [Symbol.dispose]: opened.close,
+    };
+  },
+};
+
+/**
  * The openers, tried in order: the first that accepts a location opens it.
  * Add new kinds of stores before `denoKv`, which accepts everything.
  */
-const OPENERS: readonly StoreOpener[] = [denoKv];
+const OPENERS: readonly StoreOpener[] = [redis, denoKv];
 
 /**
  * A path made absolute against `base` (default: the current folder), so

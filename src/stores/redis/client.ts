@@ -115,7 +115,7 @@ export function redisCommands(client: unknown): RedisCommands {
 
 function ioredis(client: IoRedisLike): RedisCommands {
   const sender = (node: IoRedisLike): Send => (args) =>
-    node.call(args[0]!, ...args.slice(1));
+    Reflect.apply(node.call, node, args) as Promise<unknown>;
   const send = sender(client);
   return {
     send,

@@ -177,9 +177,8 @@ export class RedisStorage<S> implements StorageAdapter<S> {
       this.#remember(key, null);
       return { value: undefined, version: null };
     }
-    const [text, token, sha] = answer as [string, string, string];
+    const [text, version] = answer as [string, string];
     const value = decodeSession(key, text) as S;
-    const version = `${token}:${sha}`;
     this.#remember(key, version);
     return { value, version };
   }

@@ -20,7 +20,7 @@ const script = (source: string): Script => ({ source });
 
 /**
  * Read. KEYS: value, version. ARGV: time to live in ms ("0": none; else the
- * deadline is renewed). Gives nil, or {text, token, sha1}.
+ * deadline is renewed). Gives nil, or {text, version}.
  */
 export const READ = script(`
 local text = redis.call('GET', KEYS[1])
@@ -30,7 +30,7 @@ if ARGV[1] ~= '0' then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   if token ~= '' then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end
 end
-return {text, token, redis.sha1hex(text)}
+return {text, token .. ':' .. redis.sha1hex(text)}
 `);
 
 /**
@@ -151,11 +151,13 @@ export async function run(
   args: readonly string[],
 ): Promise<unknown> {
   const sha = s.sha ?? (s.sha = await (s.hashing ??= sha1(s.source)));
-  const tail = [String(keys.length), ...keys, ...args];
+  const command = ["EVALSHA", sha, String(keys.length), ...keys, ...args];
   try {
-    return await send(["EVALSHA", sha, ...tail], keys[0]);
+    return await send(command, keys[0]);
   } catch (error) {
     if (!isNoScript(error)) throw error;
-    return await send(["EVAL", s.source, ...tail], keys[0]);
+    command[0] = "EVAL";
+    command[1] = s.source;
+    return await send(command, keys[0]);
   }
 }

@@ -112,11 +112,16 @@ async function waitReady(port: number, child: Deno.ChildProcess) {
   throw new Error(`redis-server on port ${port} did not answer PING in 5 s`);
 }
 
-async function startOne(extra: string[], withBus: boolean, cpu?: number) {
+async function startOne(
+  extra: string[],
+  withBus: boolean,
+  cpu?: number,
+  fixedPort?: number,
+) {
   const server = await binary("redis-server");
   // `taskset` execs the server in its own process: the PID stays the same.
   for (let attempt = 0;; attempt++) {
-    const port = freePort(withBus);
+    const port = fixedPort ?? freePort(withBus);
     const dir = await Deno.makeTempDir({ prefix: "sessionkit-redis-" });
     const child = new Deno.Command(cpu === undefined ? server : "taskset", {
       args: [
@@ -162,7 +167,8 @@ async function startOne(extra: string[], withBus: boolean, cpu?: number) {
       await waitReady(port, child);
     } catch (error) {
       await stop();
-      if (attempt < 3) continue; // the port was taken meanwhile
+      // The port was taken meanwhile: another one (unless it was given).
+      if (attempt < 3 && fixedPort === undefined) continue;
       throw error;
     }
     return {
@@ -178,12 +184,13 @@ async function startOne(extra: string[], withBus: boolean, cpu?: number) {
  * Starts `redis-server` on a free loopback port in a temporary folder, with
  * no persistence. Stop it with `stop()` (in a `finally`). With `cpu`, the
  * server is pinned to that core (`taskset -c`), as the benchmarks want;
- * `args` are more `redis-server` options (`["--requirepass", "..."]`).
+ * `args` are more `redis-server` options (`["--requirepass", "..."]`);
+ * `port` starts it on that port (a restart on the port of a stopped one).
  */
 export function startRedis(
-  options: { cpu?: number; args?: string[] } = {},
+  options: { cpu?: number; args?: string[]; port?: number } = {},
 ): Promise<RedisServer> {
-  return startOne(options.args ?? [], false, options.cpu);
+  return startOne(options.args ?? [], false, options.cpu, options.port);
 }
 
 /**

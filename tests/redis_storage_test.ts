@@ -14,6 +14,7 @@ import {
   assertThrows,
 } from "./deps.ts";
 import { Redis, withRedis } from "./_redis_clients.ts";
+import { type RedisServer, startRedis } from "./_redis_server.ts";
 
 /** The error `run` rejects with, checked to be a `Class`. */
 async function rejection<E extends Error>(
@@ -219,6 +220,28 @@ Deno.test("RedisStorage: a failing command and a server that is down name the ke
     assertStrictEquals(down.operation, "write");
     offline.disconnect();
   });
+});
+
+Deno.test("RedisStorage: a client that reconnects to a restarted server keeps working", async () => {
+  const first = await startRedis();
+  const client = new Redis(first.port, { host: "127.0.0.1" });
+  client.on("error", () => {});
+  let second: RedisServer | undefined;
+  try {
+    const storage = new RedisStorage<number>(client);
+    await storage.write("1", 1);
+    await first.stop();
+    second = await startRedis({ port: first.port });
+    // A new server: no data, no cached scripts (EVALSHA falls back to EVAL).
+    const read = await storage.readWithVersion("1");
+    assertStrictEquals(read.value, undefined);
+    assert((await storage.compareAndSet("1", read.version, 2)).ok);
+    assertStrictEquals(await storage.read("1"), 2);
+  } finally {
+    client.disconnect();
+    await second?.stop();
+    await first.stop();
+  }
 });
 
 Deno.test("RedisStorage: a node-redis client works the same", async () => {

@@ -11,7 +11,7 @@
 // by wrapping the client's `sendCommand` (every ioredis command goes through
 // it), and cross-checked against the server's `INFO commandstats`.
 //
-//   flock /tmp/gate.lock taskset -c 1 deno run -A bench/redis_mix.ts
+//   flock /tmp/gate.lock taskset -c 1 deno run --config deno.dev.json -A bench/redis_mix.ts
 //
 // It starts its own redis-server pinned to core 0 (REDIS_PORT=... uses a
 // running one instead). Env: ROUNDS (default 31), PER_ROUND (400).

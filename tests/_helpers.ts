@@ -219,7 +219,16 @@ export function spawnFixture(
 ): Deno.ChildProcess {
   const fixture = new URL(`./fixtures/${name}`, import.meta.url);
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", fixture.pathname, ...args],
+    args: [
+      "run",
+      "-A",
+      "--unstable-kv",
+      // Fixtures are test code: they may import the development packages.
+      "--config",
+      new URL("../deno.dev.json", import.meta.url).pathname,
+      fixture.pathname,
+      ...args,
+    ],
     stdout: "piped",
     stderr: "piped",
     ...io,

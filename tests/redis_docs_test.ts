@@ -37,7 +37,7 @@ Deno.test("docs/redis.md: every sample runs against a real server", async () => 
             "-A",
             "--check",
             "--config",
-            new URL("deno.json", root).pathname,
+            new URL("deno.dev.json", root).pathname,
             file,
           ],
           stdout: "piped",

@@ -11,7 +11,9 @@ const ROOT = new URL("..", import.meta.url);
 
 async function cli(args: string[], stdin = "") {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli.ts", ...args],
+    // The development config: the tools load npm:ioredis, which a bot's
+    // own lock file records, not this repository's deno.lock.
+    args: ["run", "-A", "--config", "deno.dev.json", "cli.ts", ...args],
     cwd: ROOT,
     stdin: "piped",
     stdout: "piped",

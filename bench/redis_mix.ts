@@ -132,8 +132,9 @@ function contestant(
   };
 }
 
-const getSessionKey = (prefix: string) => (ctx: Context) =>
-  ctx.chat === undefined ? undefined : prefix + ctx.chat.id;
+const getSessionKey =
+  (prefix: string) => (ctx: { chat?: { id: number } | undefined }) =>
+    ctx.chat === undefined ? undefined : prefix + ctx.chat.id;
 
 const contestants = [
   contestant("grammY session() + storage-redis", (client) =>

@@ -19,7 +19,7 @@
 // only when a session is stored under the new key.
 import { SessionConflictError } from "../../contract/errors.ts";
 import type { SessionLease } from "../../contract/storage_adapter.ts";
-import { SessionLeaseLostError } from "./_lease_errors.ts";
+import { SessionLeaseLostError } from "../../contract/lease_errors.ts";
 import { heldLease } from "./_lease_store.ts";
 import type { KvLease } from "./lease.ts";
 import { deserialiseValue } from "./codec.ts";

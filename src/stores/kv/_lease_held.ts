@@ -13,6 +13,9 @@ import {
  * {@linkcode KvLease.release} or in the commit of a write
  * ({@linkcode KvLease.addRelease}).
  */
+/** The longest delay one `setTimeout` keeps: 2^31 - 1 ms. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
 export class KvLease {
   /** The KV key of the lease. */
   readonly key: LeaseKey;
@@ -66,7 +69,13 @@ export class KvLease {
 
   #schedule(): void {
     if (this.#state !== "held" || this.#until >= this.#latest) return;
-    const delay = Math.max(1, Math.floor(this.#timeToLive / 3));
+    // A third of the time to live, but never more than one timer holds
+    // (2^31 - 1 ms): beyond that setTimeout fires after 1 ms. Renewing
+    // earlier than needed is harmless.
+    const delay = Math.min(
+      MAX_TIMER_DELAY,
+      Math.max(1, Math.floor(this.#timeToLive / 3)),
+    );
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#renewing = this.#renew().finally(() => {

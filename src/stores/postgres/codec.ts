@@ -1,0 +1,115 @@
+// How a session becomes the text in the `value` column, and back.
+//
+// - A session that JSON keeps exactly (strings, finite numbers other than
+//   -0, booleans, null, plain objects without `undefined` members, dense
+//   arrays) is stored as plain JSON, as `@grammyjs/storage-psql` stores it:
+//   `psql` shows it, an old bot reads it.
+// - Any other session is stored as the envelope
+//   `{"$sessionkit":1,"value":<tagged JSON>}` (see `_tagged.ts`).
+// - Reading: only a top-level object with exactly the two keys
+//   `$sessionkit` (equal to 1) and `value` is an envelope. Anything else is
+//   plain JSON, read as it is: an old row holding `{"$date": "..."}` is an
+//   object with a `$date` key, never a Date. A plain session that happens
+//   to be shaped like an envelope is itself stored in one, so it reads back
+//   unchanged.
+import { checkStorable } from "../../values/_storable.ts";
+import { ARRAY, isDense, kindOf, PLAIN } from "../../values/_value_kind.ts";
+import { encodeTagged, type Tagged } from "./_tagged.ts";
+import { decodeTagged } from "./_tagged_decode.ts";
+
+const MARK = "$sessionkit";
+
+// Whether JSON.stringify/JSON.parse give back exactly `value` (shared
+// references aside). Cycles are not plain.
+function isPlain(value: unknown, stack: Set<object>): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (stack.has(value)) return false;
+  const kind = kindOf(value);
+  if (kind !== PLAIN && kind !== ARRAY) return false;
+  stack.add(value);
+  try {
+    const keys = Object.keys(value);
+    if (kind === ARRAY && !isDense(keys, (value as unknown[]).length)) {
+      return false;
+    }
+    for (const key of keys) {
+      if (!isPlain((value as Record<string, unknown>)[key], stack)) {
+        return false;
+      }
+    }
+    return true;
+  } finally {
+    stack.delete(value);
+  }
+}
+
+function looksLikeEnvelope(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return false;
+  }
+  const keys = Object.keys(value);
+  return keys.length === 2 && keys.includes(MARK) && keys.includes("value");
+}
+
+/**
+ * The text stored for `value` (see the file comment).
+ *
+ * @throws {SessionValueError} for what a store cannot keep, naming the key
+ * and the path (functions, symbols, class instances, cycles).
+ */
+export function encodeSession(key: string, value: unknown): string {
+  checkStorable(key, value);
+  if (isPlain(value, new Set()) && !looksLikeEnvelope(value)) {
+    return JSON.stringify(value);
+  }
+  return JSON.stringify({ [MARK]: 1, value: encodeTagged(key, value) });
+}
+
+/**
+ * The session stored as `text`.
+ *
+ * @throws {SyntaxError} if `text` is not JSON, or {@linkcode TypeError} for
+ * an envelope this version cannot read.
+ */
+export function decodeSession(text: string): unknown {
+  const parsed: unknown = JSON.parse(text);
+  if (!looksLikeEnvelope(parsed)) return parsed;
+  const envelope = parsed as { [MARK]: unknown; value: Tagged };
+  if (envelope[MARK] !== 1) {
+    throw new TypeError(
+      `the stored value is in a newer encoding (${
+        JSON.stringify(envelope[MARK])
+      }) than this version of @sessionkit/grammy reads`,
+    );
+  }
+  return decodeTagged(envelope.value);
+}
+
+/** The number of bytes `text` takes in UTF-8 (what PostgreSQL stores). */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 2; // 4 bytes for two UTF-16 units
+        i++;
+      } else bytes += 2;
+    } else bytes += 2;
+  }
+  return bytes;
+}

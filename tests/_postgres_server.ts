@@ -78,8 +78,13 @@ function alive(pid: number): boolean {
  * if the server's programs are missing.
  *
  * @param bin The folder of `initdb` and `postgres` (tests of the hint).
+ * @param options `cpus`: pins the server to these cores (`taskset -c`), for
+ * benchmarks.
  */
-export async function startPostgres(bin = PG_BIN): Promise<PostgresServer> {
+export async function startPostgres(
+  bin = PG_BIN,
+  options: { cpus?: string } = {},
+): Promise<PostgresServer> {
   for (const program of ["initdb", "postgres"]) {
     if (!(await exists(`${bin}/${program}`))) {
       throw new Error(
@@ -117,7 +122,7 @@ export async function startPostgres(bin = PG_BIN): Promise<PostgresServer> {
       "initdb",
     );
     const port = freePort();
-    const [command, args] = as("postgres", [
+    const [program, programArgs] = as("postgres", [
       "-D",
       data,
       "-p",
@@ -133,6 +138,9 @@ export async function startPostgres(bin = PG_BIN): Promise<PostgresServer> {
       "-c",
       "max_connections=200",
     ]);
+    const [command, args] = options.cpus === undefined
+      ? [program, programArgs]
+      : ["taskset", ["-c", options.cpus, program, ...programArgs]];
     const child = new Deno.Command(command, {
       args,
       stdin: "null",

@@ -8,7 +8,8 @@ import pg from "pg";
 import { PostgresStorage } from "../postgres.ts";
 import type { Report } from "./fixtures/kv_counter.ts";
 import { assert, assertEquals } from "./deps.ts";
-import { runTogether } from "./_helpers.ts";
+import { runTogether, spawnFixture } from "./_helpers.ts";
+import { lines } from "../examples/_lines.ts";
 import { startPostgres } from "./_postgres_server.ts";
 
 const PROCESSES = 4;
@@ -78,5 +79,41 @@ Deno.test("PostgresStorage across processes loses no update", async (t) => {
         });
       },
     );
+  }
+});
+
+Deno.test("PostgresStorage lists 10,000 sessions exactly while another process writes", async () => {
+  await using server = await startPostgres();
+  const pool = new pg.Pool({ connectionString: server.url });
+  pool.on("error", () => {});
+  const writer = spawnFixture("pg_writer.ts", [server.url], { stdin: "piped" });
+  try {
+    const storage = await PostgresStorage.create<number>(pool);
+    await pool.query(
+      `INSERT INTO sessions (key, value)
+       SELECT 's' || lpad(i::text, 5, '0'), '0' FROM generate_series(0, 9999) i`,
+    );
+    const output = lines(writer.stdout);
+    assertEquals((await output.next()).value, "ready");
+    const seen = new Map<string, number>();
+    for await (const key of storage.readAllKeys()) {
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+      // Let the writer write between pages.
+      if (seen.size % 500 === 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    await writer.stdin.close();
+    let last = "";
+    for await (const line of output) last = line;
+    assert((await writer.status).success);
+    const { writes } = JSON.parse(last);
+    assert(writes > 0, "the writer wrote nothing");
+    for (let i = 0; i < 10_000; i++) {
+      assertEquals(seen.get(`s${String(i).padStart(5, "0")}`), 1);
+    }
+    for (const [key, times] of seen) assertEquals(times, 1, key);
+    console.log(`${seen.size} keys listed while ${writes} writes ran`);
+  } finally {
+    await pool.end();
+    await new Response(writer.stderr).text();
   }
 });

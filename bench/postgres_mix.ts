@@ -1,4 +1,5 @@
-// `deno run -A bench/postgres_mix.ts [rounds]`: the 70/20/10 update mix
+// `taskset -c 1 deno run --config deno.dev.json -A bench/postgres_mix.ts
+// [rounds]`: the 70/20/10 update mix
 // (BENCHMARKS.md) over 200 chats, each with a session `{ count, note }`
 // (a 200-character note), on a real PostgreSQL 15 started for the run on
 // core 0 while this process runs on core 1 (run it under `taskset -c 1`).

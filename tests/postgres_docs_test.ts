@@ -33,7 +33,7 @@ Deno.test("docs/postgres.md: the Deno set-up runs", async () => {
           "run",
           "-A",
           "--config",
-          new URL("deno.json", root).pathname,
+          new URL("deno.dev.json", root).pathname,
           file,
         ],
         env: { DATABASE_URL: server.url },

@@ -5,6 +5,7 @@ import type { Context } from "grammy";
 import pg from "pg";
 import postgres from "postgres";
 import {
+  lazySession,
   session,
   type SessionFlavor,
   SessionStorageError,
@@ -192,6 +193,7 @@ Deno.test("PostgresStorage", async (t) => {
         new RangeError("bad", { cause: 42 }),
         12345678901234567890n,
         { $date: "not a tag" },
+        Object.assign(JSON.parse('{"__proto__":{"x":1}}'), { at: new Date(0) }),
         { $sessionkit: 1, value: { $date: 0 } },
         "text",
         0,
@@ -204,7 +206,7 @@ Deno.test("PostgresStorage", async (t) => {
           assertEquals([back.message, back.cause], ["bad", 42]);
         } else assertEquals(back, value, `value ${i}`);
       }
-      assertEquals(await stored("t17"), '"text"');
+      assertEquals(await stored("t18"), '"text"');
     });
 
     await t.step(
@@ -302,6 +304,45 @@ Deno.test("PostgresStorage", async (t) => {
         assert(write instanceof SessionStorageError);
         assertEquals([write.key, write.operation], ["5", "write"]);
         assert(write.message.includes('Could not write session "5"'));
+      },
+    );
+
+    await t.step(
+      "statements per update: one read, one write if changed",
+      async () => {
+        let statements = 0;
+        const counted = new Proxy(pool, {
+          get: (target, property) =>
+            property === "query"
+              ? (
+                ...args: unknown[]
+              ) => (statements++,
+                (target.query as (...a: unknown[]) => unknown)(...args))
+              : Reflect.get(target, property, target),
+        });
+        const mixed = await PostgresStorage.create<number>(
+          counted as unknown as PostgresClient,
+          { table: "mix" },
+        );
+        const texts = ["a", "b", "read", "c", "d", "read", "e", "+", "f", "g"];
+        for (const lazy of [false, true]) {
+          const bot = createBot<Context & SessionFlavor<number>>();
+          const options = { storage: mixed, initial: () => 0 };
+          bot.use(lazy ? lazySession(options) as never : session(options));
+          bot.on("message:text", async (ctx, next) => {
+            const text = ctx.msg.text;
+            if (text !== "read" && text !== "+") return next();
+            // deno-lint-ignore no-explicit-any
+            const c = ctx as any;
+            const count: number = lazy ? await c.session : c.session;
+            if (text === "+") c.session = count + 1;
+          });
+          await bot.handleUpdate(message(8, "+")); // the session exists
+          statements = 0;
+          for (const text of texts) await bot.handleUpdate(message(8, text));
+          // grammY with storage-psql: 10 reads and 3 writes.
+          assertEquals(statements, lazy ? 4 : 11);
+        }
       },
     );
 

@@ -149,7 +149,16 @@ export function encodeTagged(key: string, value: unknown): Tagged {
         });
       }
       const out: Record<string, Tagged> = {};
-      for (const k of keys) out[k] = item(k);
+      // A data property even for `__proto__` (on Node.js an assignment
+      // would set the prototype).
+      for (const k of keys) {
+        Object.defineProperty(out, k, {
+          value: item(k),
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      }
       return keys.length === 1 && keys[0]!.startsWith("$")
         ? tag("$object", out)
         : out;

@@ -18,9 +18,7 @@ export function decodeTagged(value: Tagged): unknown {
   if (Array.isArray(value)) return value.map(decodeTagged);
   const keys = Object.keys(value);
   if (keys.length !== 1 || !keys[0]!.startsWith("$")) {
-    const out: Record<string, unknown> = {};
-    for (const k of keys) out[k] = decodeTagged(value[k]!);
-    return out;
+    return decodeObject(value);
   }
   const name = keys[0]!;
   return decodeTag(name.slice(1), value[name]!);
@@ -32,11 +30,16 @@ function decodeTag(name: string, body: Tagged): unknown {
     case "undefined":
       return undefined;
     case "number":
+      if (!["NaN", "Infinity", "-Infinity", "-0"].includes(body as string)) {
+        throw bad();
+      }
       return body === "-0" ? -0 : Number(body);
     case "bigint":
-      return BigInt(body as string);
+      if (typeof body !== "string") throw bad();
+      return BigInt(body);
     case "date":
-      return new Date(body === null ? NaN : body as string);
+      if (body !== null && typeof body !== "string") throw bad();
+      return new Date(body === null ? NaN : body);
     case "regexp": {
       const [source, flags] = body as [string, string];
       return new RegExp(source, flags);
@@ -51,27 +54,24 @@ function decodeTag(name: string, body: Tagged): unknown {
       return new Set((body as Tagged[]).map(decodeTagged));
     case "boxed":
       return Object(decodeTagged(body));
-    case "object": {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(body as Record<string, Tagged>)) {
-        out[k] = decodeTagged(v);
-      }
-      return out;
-    }
+    case "object":
+      if (typeof body !== "object" || body === null) throw bad();
+      return decodeObject(body as Record<string, Tagged>);
     case "array": {
       const { length, entries } = body as {
         length: number;
         entries: [string, Tagged][];
       };
+      if (!Number.isSafeInteger(length) || !Array.isArray(entries)) throw bad();
       const out: unknown[] = new Array(length);
-      for (const [k, v] of entries) {
-        (out as unknown as Record<string, unknown>)[k] = decodeTagged(v);
-      }
+      for (const [k, v] of entries) define(out, String(k), decodeTagged(v));
       return out;
     }
     case "error": {
       const { name, message, stack, cause } = body as Record<string, Tagged>;
-      const type = ERRORS[name as string] ?? Error;
+      const type = Object.hasOwn(ERRORS, name as string)
+        ? ERRORS[name as string]!
+        : Error;
       const error = "cause" in (body as object)
         ? new type(message as string, { cause: decodeTagged(cause!) })
         : new type(message as string);
@@ -95,4 +95,21 @@ function decodeTag(name: string, body: Tagged): unknown {
     return new (global[name] as View)(buffer);
   }
   throw bad();
+}
+
+// A data property, even for the key `__proto__` (an assignment would set
+// the prototype).
+function define(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+function decodeObject(body: Record<string, Tagged>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(body)) define(out, k, decodeTagged(body[k]!));
+  return out;
 }

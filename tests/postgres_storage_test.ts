@@ -33,6 +33,16 @@ function newPool(url: string): pg.Pool {
   return pool;
 }
 
+/** Shared references and a cycle through a Map, a Set and an error. */
+function cyclic(): unknown {
+  const shared = { n: 1 };
+  const root: Record<string, unknown> = { a: shared, b: [shared] };
+  const error = new Error("e", { cause: root });
+  root.map = new Map<unknown, unknown>([[shared, root], ["e", error]]);
+  root.set = new Set([root, shared]);
+  return root;
+}
+
 function alive(pid: number): boolean {
   try {
     Deno.kill(pid, "SIGCONT");
@@ -193,6 +203,7 @@ Deno.test("PostgresStorage", async (t) => {
         new RangeError("bad", { cause: 42 }),
         12345678901234567890n,
         { $date: "not a tag" },
+        cyclic(),
         Object.assign(JSON.parse('{"__proto__":{"x":1}}'), { at: new Date(0) }),
         { $sessionkit: 1, value: { $date: 0 } },
         "text",
@@ -206,7 +217,7 @@ Deno.test("PostgresStorage", async (t) => {
           assertEquals([back.message, back.cause], ["bad", 42]);
         } else assertEquals(back, value, `value ${i}`);
       }
-      assertEquals(await stored("t18"), '"text"');
+      assertEquals(await stored(`t${values.indexOf("text")}`), '"text"');
     });
 
     await t.step(
@@ -227,9 +238,7 @@ Deno.test("PostgresStorage", async (t) => {
       "a value it cannot keep is refused, nothing written",
       async () => {
         await storage.write("keep", { n: 1 });
-        const cycle: Record<string, unknown> = {};
-        cycle.self = { cycle };
-        for (const bad of [{ f: () => 1 }, cycle, { u: new URL("http://x") }]) {
+        for (const bad of [{ f: () => 1 }, { u: new URL("http://x") }]) {
           const error = await storage.write("keep", bad).catch((e) => e);
           assert(error instanceof SessionValueError, String(error));
           assert(error.message.includes('"keep"'));

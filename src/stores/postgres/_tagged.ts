@@ -16,8 +16,10 @@
 //   a plain object whose only key starts with `$`
 //                        {"$object": {...}}
 //
-// Objects referenced twice are written twice (read back as two copies);
-// cycles are refused.
+//   an object met before {"$ref": n}  (the n-th object met, from 0, counting
+//                        each object when it is first met, before its parts)
+//
+// So shared references and cycles are kept.
 import { SessionValueError } from "../../contract/errors.ts";
 import {
   ARRAY,
@@ -101,10 +103,12 @@ const tag = (name: string, value: Tagged): Tagged => ({ [name]: value });
 /**
  * Encodes a session value (already checked by `checkStorable`).
  *
- * @throws {SessionValueError} for a cycle, naming the path.
+ * @throws {SessionValueError} for what cannot be encoded.
  */
 export function encodeTagged(key: string, value: unknown): Tagged {
-  const stack = new Set<object>();
+  // Every object gets a number in the order it is first met (before its
+  // parts); meeting it again writes `{"$ref": number}`.
+  const ids = new Map<object, number>();
   const encode = (value: unknown, path: string): Tagged => {
     switch (typeof value) {
       case "string":
@@ -121,18 +125,10 @@ export function encodeTagged(key: string, value: unknown): Tagged {
     }
     if (value === null) return null;
     const object = value as object;
-    if (stack.has(object)) {
-      throw new SessionValueError(
-        key,
-        `${path} refers to itself (a cycle), which PostgresStorage cannot keep`,
-      );
-    }
-    stack.add(object);
-    try {
-      return encodeObject(object, path);
-    } finally {
-      stack.delete(object);
-    }
+    const id = ids.get(object);
+    if (id !== undefined) return tag("$ref", id);
+    ids.set(object, ids.size);
+    return encodeObject(object, path);
   };
   const encodeObject = (value: object, path: string): Tagged => {
     const kind = kindOf(value);

@@ -1,4 +1,7 @@
-// Decoding the tagged JSON of `_tagged.ts`.
+// Decoding the tagged JSON of `_tagged.ts`. Objects are numbered in the
+// order the encoder numbered them (each when it is created, before its
+// parts are decoded), so `{"$ref": n}` finds the n-th: shared references
+// and cycles come back as they were.
 import {
   ERRORS,
   fromBase64,
@@ -8,97 +11,12 @@ import {
   VIEWS,
 } from "./_tagged.ts";
 
-/**
- * Decodes tagged JSON.
- *
- * @throws {TypeError} for an unknown tag or a malformed one.
- */
-export function decodeTagged(value: Tagged): unknown {
-  if (typeof value !== "object" || value === null) return value;
-  if (Array.isArray(value)) return value.map(decodeTagged);
-  const keys = Object.keys(value);
-  if (keys.length !== 1 || !keys[0]!.startsWith("$")) {
-    return decodeObject(value);
-  }
-  const name = keys[0]!;
-  return decodeTag(name.slice(1), value[name]!);
-}
+// The constructors as they were when this module loaded: a test's fake
+// clock may replace the global `Date` later.
+const DateType = Date;
 
-function decodeTag(name: string, body: Tagged): unknown {
-  const bad = () => new TypeError(`malformed tag $${name}`);
-  switch (name) {
-    case "undefined":
-      return undefined;
-    case "number":
-      if (!["NaN", "Infinity", "-Infinity", "-0"].includes(body as string)) {
-        throw bad();
-      }
-      return body === "-0" ? -0 : Number(body);
-    case "bigint":
-      if (typeof body !== "string") throw bad();
-      return BigInt(body);
-    case "date":
-      if (body !== null && typeof body !== "string") throw bad();
-      return new Date(body === null ? NaN : body);
-    case "regexp": {
-      const [source, flags] = body as [string, string];
-      return new RegExp(source, flags);
-    }
-    case "map":
-      return new Map(
-        (body as [Tagged, Tagged][]).map((
-          [k, v],
-        ) => [decodeTagged(k), decodeTagged(v)]),
-      );
-    case "set":
-      return new Set((body as Tagged[]).map(decodeTagged));
-    case "boxed":
-      return Object(decodeTagged(body));
-    case "object":
-      if (typeof body !== "object" || body === null) throw bad();
-      return decodeObject(body as Record<string, Tagged>);
-    case "array": {
-      const { length, entries } = body as {
-        length: number;
-        entries: [string, Tagged][];
-      };
-      if (!Number.isSafeInteger(length) || !Array.isArray(entries)) throw bad();
-      const out: unknown[] = new Array(length);
-      for (const [k, v] of entries) define(out, String(k), decodeTagged(v));
-      return out;
-    }
-    case "error": {
-      const { name, message, stack, cause } = body as Record<string, Tagged>;
-      const type = Object.hasOwn(ERRORS, name as string)
-        ? ERRORS[name as string]!
-        : Error;
-      const error = "cause" in (body as object)
-        ? new type(message as string, { cause: decodeTagged(cause!) })
-        : new type(message as string);
-      if (type === Error && name !== "Error") error.name = name as string;
-      if (typeof stack === "string") error.stack = stack;
-      else delete error.stack;
-      return error;
-    }
-    case "kvu64": {
-      const type = (global.Deno as { KvU64?: new (v: bigint) => unknown })
-        ?.KvU64;
-      return type === undefined
-        ? BigInt(body as string)
-        : new type(BigInt(body as string));
-    }
-    case "ArrayBuffer":
-      return fromBase64(body as string);
-  }
-  if (VIEWS.includes(name) && typeof global[name] === "function") {
-    const buffer = fromBase64(body as string);
-    return new (global[name] as View)(buffer);
-  }
-  throw bad();
-}
-
-// A data property, even for the key `__proto__` (an assignment would set
-// the prototype).
+// A data property, even for the key `__proto__` (on Node.js an assignment
+// would set the prototype).
 function define(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, {
     value,
@@ -108,8 +26,124 @@ function define(target: object, key: string, value: unknown): void {
   });
 }
 
-function decodeObject(body: Record<string, Tagged>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(body)) define(out, k, decodeTagged(body[k]!));
-  return out;
+/**
+ * Decodes tagged JSON.
+ *
+ * @throws {TypeError} for an unknown tag or a malformed one.
+ */
+export function decodeTagged(value: Tagged): unknown {
+  const objects: unknown[] = [];
+  const made = <T>(object: T): T => (objects.push(object), object);
+  const fill = (out: object, body: Record<string, Tagged>) => {
+    for (const k of Object.keys(body)) define(out, k, decode(body[k]!));
+    return out;
+  };
+  const decode = (value: Tagged): unknown => {
+    if (typeof value !== "object" || value === null) return value;
+    if (Array.isArray(value)) {
+      const out = made([] as unknown[]);
+      for (const item of value) out.push(decode(item));
+      return out;
+    }
+    const keys = Object.keys(value);
+    if (keys.length !== 1 || !keys[0]!.startsWith("$")) {
+      return fill(made({}), value);
+    }
+    const name = keys[0]!.slice(1);
+    const body = value[keys[0]!]!;
+    const bad = () => new TypeError(`malformed tag $${name}`);
+    switch (name) {
+      case "undefined":
+        return undefined;
+      case "ref":
+        if (typeof body !== "number" || !(body in objects)) throw bad();
+        return objects[body];
+      case "number":
+        if (!["NaN", "Infinity", "-Infinity", "-0"].includes(body as string)) {
+          throw bad();
+        }
+        return body === "-0" ? -0 : Number(body);
+      case "bigint":
+        if (typeof body !== "string") throw bad();
+        return BigInt(body);
+      case "date":
+        if (body !== null && typeof body !== "string") throw bad();
+        return made(new DateType(body === null ? NaN : body));
+      case "regexp": {
+        const [source, flags] = body as [string, string];
+        return made(new RegExp(source, flags));
+      }
+      case "map": {
+        if (!Array.isArray(body)) throw bad();
+        const out = made(new Map());
+        for (const pair of body as [Tagged, Tagged][]) {
+          const key = decode(pair[0]);
+          out.set(key, decode(pair[1]));
+        }
+        return out;
+      }
+      case "set": {
+        if (!Array.isArray(body)) throw bad();
+        const out = made(new Set());
+        for (const item of body) out.add(decode(item));
+        return out;
+      }
+      case "boxed":
+        return made(Object(decode(body)));
+      case "object":
+        if (typeof body !== "object" || body === null) throw bad();
+        return fill(made({}), body as Record<string, Tagged>);
+      case "array": {
+        const { length, entries } = body as {
+          length: number;
+          entries: [string, Tagged][];
+        };
+        if (!Number.isSafeInteger(length) || !Array.isArray(entries)) {
+          throw bad();
+        }
+        const out = made(new Array(length));
+        for (const [k, v] of entries) define(out, String(k), decode(v));
+        return out;
+      }
+      case "error":
+        return decodeError(body as Record<string, Tagged>, made, decode);
+      case "kvu64": {
+        const type = (global.Deno as { KvU64?: new (v: bigint) => unknown })
+          ?.KvU64;
+        const n = BigInt(body as string);
+        return made(type === undefined ? n : new type(n));
+      }
+      case "ArrayBuffer":
+        return made(fromBase64(body as string));
+    }
+    if (VIEWS.includes(name) && typeof global[name] === "function") {
+      return made(new (global[name] as View)(fromBase64(body as string)));
+    }
+    throw bad();
+  };
+  return decode(value);
+}
+
+function decodeError(
+  body: Record<string, Tagged>,
+  made: <T>(object: T) => T,
+  decode: (value: Tagged) => unknown,
+): Error {
+  const { name, message, stack } = body;
+  const type = Object.hasOwn(ERRORS, name as string)
+    ? ERRORS[name as string]!
+    : Error;
+  const error = made(new type(String(message)));
+  if (typeof stack === "string") error.stack = stack;
+  else delete error.stack;
+  if (Object.hasOwn(body, "cause")) {
+    // As the constructor makes it: own, not enumerable.
+    Object.defineProperty(error, "cause", {
+      value: decode(body.cause!),
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
+  }
+  return error;
 }

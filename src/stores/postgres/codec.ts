@@ -11,7 +11,7 @@
 //   plain JSON, read as it is: an old row holding `{"$date": "..."}` is an
 //   object with a `$date` key, never a Date. A plain session that happens
 //   to be shaped like an envelope is itself stored in one, so it reads back
-//   unchanged.
+//   unchanged. Shared references and cycles are kept (as `$ref` tags).
 import { checkStorable } from "../../values/_storable.ts";
 import { ARRAY, isDense, kindOf, PLAIN } from "../../values/_value_kind.ts";
 import { encodeTagged, type Tagged } from "./_tagged.ts";
@@ -19,9 +19,10 @@ import { decodeTagged } from "./_tagged_decode.ts";
 
 const MARK = "$sessionkit";
 
-// Whether JSON.stringify/JSON.parse give back exactly `value` (shared
-// references aside). Cycles are not plain.
-function isPlain(value: unknown, stack: Set<object>): boolean {
+// Whether JSON.stringify/JSON.parse give back exactly `value`: an object
+// met twice (a shared reference, a cycle) is not plain, as JSON would write
+// it twice.
+function isPlain(value: unknown, seen: Set<object>): boolean {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -34,24 +35,18 @@ function isPlain(value: unknown, stack: Set<object>): boolean {
       return false;
   }
   if (value === null) return true;
-  if (stack.has(value)) return false;
+  if (seen.has(value)) return false;
   const kind = kindOf(value);
   if (kind !== PLAIN && kind !== ARRAY) return false;
-  stack.add(value);
-  try {
-    const keys = Object.keys(value);
-    if (kind === ARRAY && !isDense(keys, (value as unknown[]).length)) {
-      return false;
-    }
-    for (const key of keys) {
-      if (!isPlain((value as Record<string, unknown>)[key], stack)) {
-        return false;
-      }
-    }
-    return true;
-  } finally {
-    stack.delete(value);
+  seen.add(value);
+  const keys = Object.keys(value);
+  if (kind === ARRAY && !isDense(keys, (value as unknown[]).length)) {
+    return false;
   }
+  for (const key of keys) {
+    if (!isPlain((value as Record<string, unknown>)[key], seen)) return false;
+  }
+  return true;
 }
 
 function looksLikeEnvelope(value: unknown): boolean {

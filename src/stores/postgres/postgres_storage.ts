@@ -128,6 +128,17 @@ export class PostgresStorage<S> implements StorageAdapter<S> {
    * const sql = postgres(Deno.env.get("DATABASE_URL")!);
    * const storage = await PostgresStorage.create(sql, { lease: true });
    * ```
+   *
+   * @example What is not a client is refused
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PostgresStorage } from "../../../postgres.ts";
+   *
+   * const url = "postgres://localhost/bot";
+   * const error = await PostgresStorage.create(url as never).catch((e) => e);
+   * assert(error instanceof TypeError);
+   * assert(error.message.startsWith("PostgresStorage got a string"));
+   * ```
    */
   static async create<S>(
     client: PostgresClient,

@@ -29,6 +29,9 @@ export const NEIGHBOURS = {
   "@types/node": "^20",
   "bun": "^1",
   "miniflare": "^4",
+  // PostgresStorage's clients (tests/npm/postgres.test.mjs).
+  "pg": "^8",
+  "postgres": "^3.4",
 };
 
 /** Runs a command, returns its stdout, throws with its output on failure. */

@@ -13,6 +13,7 @@ import { DenoKvStorage } from "../stores/kv/deno_kv_storage.ts";
 import type { KvKey } from "../stores/kv/kv_like.ts";
 import type { InfoMethods } from "./session_info.ts";
 import { isRedisUrl, maskPassword, openRedis } from "./open_redis.ts";
+import { isPostgresUrl, openPostgres } from "./_postgres_store.ts";
 
 /**
  * What the tools need of a session store: listing, versions and
@@ -135,7 +136,11 @@ const redis: StoreOpener = {
  * The openers, tried in order: the first that accepts a location opens it.
  * Add new kinds of stores before `denoKv`, which accepts everything.
  */
-const OPENERS: readonly StoreOpener[] = [redis, denoKv];
+const OPENERS: readonly StoreOpener[] = [
+  redis,
+  { accepts: isPostgresUrl, open: openPostgres },
+  denoKv,
+];
 
 /**
  * A path made absolute against `base` (default: the current folder), so

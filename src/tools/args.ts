@@ -49,10 +49,12 @@ Commands:
   serve             start the inspector page on 127.0.0.1 (--port N)
 
 Options:
-  --kv PATH_OR_URL  KV file or KV Connect URL (token: DENO_KV_ACCESS_TOKEN)
+  --kv PATH_OR_URL  KV file or KV Connect URL (token: DENO_KV_ACCESS_TOKEN),
+                    or a postgres:// URL
   --redis URL       Redis instead: redis://[user:password@]host:port[/db]
   --prefix JSON     key prefix as a JSON array (default ["sessions"]; Redis:
-                    one string, default [] for no prefix)
+                    one string, default [] for no prefix; PostgreSQL: the
+                    table, as ["table"])
   --json            list: one JSON object per line
   --overwrite       import: replace sessions that exist
   --port N          serve: port to listen on (default: a free port)

@@ -26,6 +26,7 @@ type Counter = { count: number };
 Deno.test("PostgresStorage on a storage-psql table", async (t) => {
   await using server = await startPostgres();
   const client = new pg.Client({ connectionString: server.url });
+  client.on("error", () => {});
   await client.connect();
   const pool = new pg.Pool({ connectionString: server.url });
   pool.on("error", () => {});

@@ -40,6 +40,7 @@ async function run(
   const ok = reports.reduce((n, r) => n + r.ok, 0);
   const conflicts = reports.reduce((n, r) => n + r.conflicts, 0);
   const pool = new pg.Pool({ connectionString: url });
+  pool.on("error", () => {});
   try {
     const storage = await PostgresStorage.create<number>(pool);
     let stored = 0;

@@ -7,18 +7,11 @@
  *
  * @module
  */
-import { parseArgs, USAGE, UsageError } from "./args.ts";
-import { type CliIo, processIo } from "./cli_io.ts";
+import type { CliIo } from "./cli_io.ts";
+import { processIo } from "./deno_io.ts";
 import { openStore } from "./open_store.ts";
-import { ImportError } from "./operations.ts";
+import { runCli } from "./run_cli.ts";
 import { serveInspector } from "./server.ts";
-import {
-  deleteCommand,
-  getCommand,
-  listCommand,
-  setCommand,
-} from "./session_commands.ts";
-import { exportCommand, importCommand } from "./transfer_commands.ts";
 
 /**
  * The folder the user started the command in: `deno task` (and `npm run`)
@@ -32,11 +25,6 @@ function startFolder(): string {
     initCwd = undefined; // no permission to read it: the current folder
   }
   return initCwd || Deno.cwd();
-}
-
-function oneLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s*\n\s*/g, " ");
 }
 
 /**
@@ -69,49 +57,9 @@ export async function main(
   argv: readonly string[],
   io?: CliIo,
 ): Promise<number> {
-  const streams = io ?? await processIo();
-  let args;
-  try {
-    args = parseArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    await streams.err(`sessions: ${error.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.command === "help" || args.kv === undefined) {
-    await streams.out(USAGE);
-    return 0;
-  }
-  try {
-    const reads = ["list", "get", "export", "serve", "delete"];
-    using store = await openStore(args.kv, args.prefix, {
-      mustExist: reads.includes(args.command),
-      base: startFolder(),
-    });
-    switch (args.command) {
-      case "list":
-        return await listCommand(store, streams, args.json);
-      case "get":
-        return await getCommand(store, streams, args.key!);
-      case "set":
-        return await setCommand(store, streams, args.key!);
-      case "delete":
-        return await deleteCommand(store, streams, args.key!);
-      case "export":
-        return await exportCommand(store, streams);
-      case "import":
-        return await importCommand(store, streams, args.overwrite);
-      case "serve":
-        return await serveInspector(store, streams, args.port);
-    }
-  } catch (error) {
-    let text = `sessions: ${oneLine(error)}\n`;
-    if (error instanceof ImportError && error.report.written.length > 0) {
-      text += `sessions: written before the failure: ${
-        JSON.stringify(error.report.written)
-      }\n`;
-    }
-    await streams.err(text);
-    return 1;
-  }
+  return await runCli(argv, io ?? await processIo(), {
+    open: (location, prefix, options) =>
+      openStore(location, prefix, { ...options, base: startFolder() }),
+    serve: serveInspector,
+  });
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { encodeValue } from "./json_encoding.ts";
-import type { OpenStore } from "./open_store.ts";
+import type { OpenStore } from "./store_handle.ts";
 import { inspectorPage } from "./inspector_page.ts";
 import { prettyJson } from "./pretty_json.ts";
 import { readSessionInfo, valueBytes } from "./session_info.ts";

@@ -128,8 +128,14 @@ export async function* readLines(
 ): AsyncGenerator<{ text: string; number: number }, void, undefined> {
   let rest = "";
   let number = 0;
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    rest += chunk;
+  // A reader and a TextDecoder rather than `for await` over a
+  // TextDecoderStream: the npm build's `lib` (ES2022 + DOM) types neither.
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { done, value } = await reader.read();
+    rest += done ? decoder.decode() : decoder.decode(value, { stream: true });
+    if (done) break;
     let end: number;
     while ((end = rest.indexOf("\n")) !== -1) {
       const text = rest.slice(0, end).replace(/\r$/, "");

@@ -8,45 +8,13 @@
  * @module
  */
 import { isAbsolute, resolve } from "node:path";
-import type { StorageAdapter } from "../contract/storage_adapter.ts";
 import { DenoKvStorage } from "../stores/kv/deno_kv_storage.ts";
 import type { KvKey } from "../stores/kv/kv_like.ts";
-import type { InfoMethods } from "./session_info.ts";
 import { isRedisUrl, maskPassword, openRedis } from "./open_redis.ts";
 import { isPostgresUrl, openPostgres } from "./_postgres_store.ts";
+import type { OpenStore, ToolStorage } from "./store_handle.ts";
 
-/**
- * What the tools need of a session store: listing, versions and
- * compare-and-set, and, if it reports them, sizes and expiry
- * (`DenoKvStorage` has all of these).
- */
-export type ToolStorage =
-  & StorageAdapter<unknown>
-  & Required<
-    Pick<
-      StorageAdapter<unknown>,
-      | "has"
-      | "readAllKeys"
-      | "readAllEntries"
-      | "readWithVersion"
-      | "compareAndSet"
-    >
-  >
-  & InfoMethods;
-
-/** An open store, as the CLI and the inspector use it. */
-export interface OpenStore extends Disposable {
-  /** The Deno KV handle, when the store is a Deno KV. */
-  kv?: Deno.Kv;
-  /** The session store (no time to live: reads never write). */
-  storage: ToolStorage;
-  /** A store over the same sessions that writes with a time to live. */
-  expiring: (timeToLive: number) => ToolStorage;
-  /** Where the store is, for messages: an absolute path or a URL. */
-  location: string;
-  /** The key prefix of the sessions. */
-  prefix: KvKey;
-}
+export type { OpenStore, ToolStorage };
 
 /** Options of {@linkcode openStore}. */
 export interface OpenStoreOptions {

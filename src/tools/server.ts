@@ -83,7 +83,7 @@ export async function startInspector(
  * @example
  * ```ts ignore
  * import { openStore } from "./open_store.ts";
- * import { processIo } from "./cli_io.ts";
+ * import { processIo } from "./deno_io.ts";
  * import { serveInspector } from "./server.ts";
  *
  * using store = await openStore("bot.kv", ["sessions"], { mustExist: true });

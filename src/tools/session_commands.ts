@@ -7,7 +7,7 @@
 import type { CliIo } from "./cli_io.ts";
 import { decodeValue } from "./json_decoding.ts";
 import { encodeValue } from "./json_encoding.ts";
-import type { OpenStore } from "./open_store.ts";
+import type { OpenStore } from "./store_handle.ts";
 import { prettyJson } from "./pretty_json.ts";
 import { formatBytes } from "./progress.ts";
 import { listSessions, readSessionInfo } from "./session_info.ts";

@@ -8,7 +8,7 @@
 import type { CliIo } from "./cli_io.ts";
 import { encodeRecord, readLines, type SessionRecord } from "./ndjson.ts";
 import { decodeRecord } from "./ndjson.ts";
-import type { OpenStore } from "./open_store.ts";
+import type { OpenStore } from "./store_handle.ts";
 import { exportSessions, importSessions } from "./operations.ts";
 import { Progress } from "./progress.ts";
 

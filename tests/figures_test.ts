@@ -12,6 +12,8 @@ const FIGURE =
 /** The figures of `page` that `benchmarks` does not state. */
 function unsourcedFigures(page: string, benchmarks: string): string[] {
   return [...prose(page).matchAll(FIGURE)].map((m) => m[0])
+    // "100% CPU", "0%": bounds, not measurements.
+    .filter((figure) => figure !== "100%" && figure !== "0%")
     .filter((figure) => !benchmarks.includes(figure));
 }
 

@@ -60,7 +60,7 @@ Deno.test("the workflow runs the gate, then publishes to JSR and npm", async () 
   assert(workflow.includes("run: bash .ci/run"));
   assert(workflow.includes("scripts/release_check.ts"));
   for (const job of ["jsr", "npm"]) {
-    const body = workflow.split(`\n  ${job}:\n`)[1]?.split(/\n  \w+:\n/)[0] ??
+    const body = workflow.split(`\n  ${job}:\n`)[1]?.split(/\n {2}\w+:\n/)[0] ??
       "";
     assert(body.includes("needs: test"), `${job} needs the test job`);
     assert(body.includes("id-token: write"), `${job}: id-token: write`);

@@ -8,14 +8,14 @@ import {
   retryBusy,
 } from "./_lease_kv.ts";
 
+/** The longest delay one `setTimeout` keeps: 2^31 - 1 ms. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
 /**
  * A lease that is held: renewed while it is held, given back with
  * {@linkcode KvLease.release} or in the commit of a write
  * ({@linkcode KvLease.addRelease}).
  */
-/** The longest delay one `setTimeout` keeps: 2^31 - 1 ms. */
-const MAX_TIMER_DELAY = 2 ** 31 - 1;
-
 export class KvLease {
   /** The KV key of the lease. */
   readonly key: LeaseKey;

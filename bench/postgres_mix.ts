@@ -107,6 +107,7 @@ try {
   const counts = new Map<Variant, { statements: number }>();
   for (const variant of variants) {
     const pool = new pg.Pool({ connectionString: server.url, max: 2 });
+    pool.on("error", () => {}); // idle connections end with the server
     pools.push(pool);
     const storage = await storageFor(variant, pool);
     const count = { statements: 0 };

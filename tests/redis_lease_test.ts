@@ -64,3 +64,23 @@ Deno.test("Redis lease: a write under a lease another holder took is refused", a
     await lease.release();
   });
 });
+
+Deno.test("Redis lease: a lease living longer than 2^31 ms is not renewed every millisecond", async () => {
+  await withRedis(async (client) => {
+    const storage = new RedisStorage<number>(client, {
+      lease: { timeToLive: 2 ** 33 },
+    });
+    const calls = async () =>
+      Number(
+        /cmdstat_evalsha:calls=(\d+)/.exec(
+          await client.info("commandstats"),
+        )?.[1] ?? 0,
+      );
+    const lease = await storage.acquireLease!("1", { maxHold: Infinity });
+    const before = await calls();
+    await new Promise((r) => setTimeout(r, 100));
+    const renewals = (await calls()) - before;
+    await lease.release();
+    assertStrictEquals(renewals, 0, `${renewals} renewals in 100 ms`);
+  });
+});

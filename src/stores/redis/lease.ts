@@ -96,10 +96,11 @@ export class RedisLease implements SessionLease {
   #schedule(): void {
     const left = this.#latest - Date.now();
     if (left <= 0) return; // held as long as it may be: it expires
+    // Node and Deno fire a longer delay at once: at most 2^31 - 1 ms.
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#renewing = this.#renew().finally(() => this.#renewing = undefined);
-    }, Math.min(this.#timeToLive / 3, left));
+    }, Math.min(this.#timeToLive / 3, left, 2 ** 31 - 1));
   }
 
   async #renew(): Promise<void> {

@@ -221,3 +221,17 @@ Deno.test("MemorySessionStorage constructor", async (t) => {
     );
   });
 });
+
+Deno.test("MemorySessionStorage keeps a Date while a test fakes Date", () => {
+  // A date made before the fake (a module constant, a fixture), stored and
+  // read while Date is faked: the store's own copy must be a real Date.
+  const at = new Date(5);
+  const clock = fakeTime(1_000_000);
+  try {
+    const storage = new MemorySessionStorage<{ at: Date }>();
+    storage.write("42", { at });
+    assertEquals(storage.read("42")?.at.getTime(), 5);
+  } finally {
+    clock.uninstall();
+  }
+});

@@ -48,7 +48,12 @@ export function cloneBuiltIn(
       return cloneView(value as ArrayBufferView, seen);
   }
   let copy: object;
-  if (kind === DATE) copy = new Date((value as Date).getTime());
+  // The value's own constructor, not the global `Date`: a test's fake clock
+  // replaces the global with a class whose dates no store keeps.
+  if (kind === DATE) {
+    const type = getPrototypeOf(value).constructor as DateConstructor;
+    copy = new type((value as Date).getTime());
+  }
   else if (kind === REGEXP) {
     copy = new RegExp((value as RegExp).source, (value as RegExp).flags);
   } else if (kind === BOXED) {

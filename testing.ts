@@ -24,3 +24,4 @@
  */
 export * from "./src/testing/check_storage.ts";
 export type * from "./src/contract/storage_adapter.ts";
+export * from "./src/testing/offline_chat.ts";

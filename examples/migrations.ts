@@ -24,7 +24,8 @@ import {
   type SessionFlavor,
   type StorageAdapter,
 } from "../mod.ts";
-import { botToken, offlineUser, runBot } from "./_offline_chat.ts";
+import { offlineUser } from "../testing.ts";
+import { botToken, runBot } from "./_offline_chat.ts";
 
 /** The current (version 2) shape of the session. */
 export interface SessionData {

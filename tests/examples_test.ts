@@ -7,7 +7,7 @@ import {
   MemorySessionStorage,
   type StorageAdapter,
 } from "../mod.ts";
-import { OfflineChat, offlineUser } from "../examples/_offline_chat.ts";
+import { OfflineChat, offlineUser } from "../testing.ts";
 import * as pizzaBot from "../examples/pizza_bot.ts";
 import * as initialData from "../examples/initial_data.ts";
 import * as perChat from "../examples/session_key_per_chat.ts";
@@ -22,7 +22,7 @@ import * as demo from "../examples/demo.ts";
 
 /** Sends each line and returns all replies, in order. */
 async function converse<C extends Context>(
-  chat: OfflineChat<C>,
+  chat: OfflineChat,
   lines: string[],
 ): Promise<string[]> {
   const replies: string[] = [];
@@ -66,7 +66,7 @@ Deno.test("initial_data example", async (t) => {
 // One script for the three session key examples: alice in her private chat,
 // alice in a group, bob in the same group, bob in his private chat.
 async function sessionKeyScript<C extends Context>(
-  chat: OfflineChat<C>,
+  chat: OfflineChat,
 ): Promise<string[]> {
   const counts: string[] = [];
   const say = async (text: string): Promise<void> => {

@@ -41,7 +41,7 @@ export const hookChecks: Check[] = [
     },
   },
   {
-    name: "hooks: the one-step move moves, and says when there is nothing",
+    name: "hooks: the one-step move moves, never over a stored session",
     async run({ make }) {
       const storage = await make();
       const move = (storage as AtomicMove)[MOVE_SESSION];
@@ -70,6 +70,20 @@ export const hookChecks: Check[] = [
       expect(
         await storage.read("elsewhere") === undefined,
         "moving a key with nothing stored created the target",
+      );
+      // Never over a session that is there.
+      await storage.write("taken", { n: 2 });
+      const over = await move.call(storage, "to", "taken");
+      const [source, target] = [
+        await storage.read("to"),
+        await storage.read("taken"),
+      ];
+      expect(
+        over !== true && differenceOf({ n: 1 }, source) === undefined &&
+          differenceOf({ n: 2 }, target) === undefined,
+        `moving onto a stored session answered ${describe(over)} and left ${
+          describe(source)
+        } and ${describe(target)}: a move never overwrites`,
       );
     },
   },

@@ -16,8 +16,6 @@ import {
   type AnyStorage,
   type Check,
   CheckFailed,
-  type CheckSettings,
-  CheckSkipped,
   describeError,
   type StoreSettings,
 } from "./_check_kit.ts";
@@ -28,6 +26,7 @@ import { listingChecks } from "./_checks_listing.ts";
 import { limitChecks } from "./_checks_limits.ts";
 import { leaseChecks } from "./_checks_lease.ts";
 import { hookChecks } from "./_checks_hooks.ts";
+import { resolveSettings, runOne, sleep } from "./_check_runner.ts";
 
 export type { StoreSettings } from "./_check_kit.ts";
 
@@ -221,7 +220,7 @@ export async function checkStorage<S>(
   makeStorage: MakeStorage<S>,
   options: CheckStorageOptions<S> = {},
 ): Promise<StorageCheckReport> {
-  const settings = resolve(options);
+  const settings = resolveSettings(options);
   const timeout = options.timeout ?? 20_000;
   const skip = new Set(options.skip ?? []);
   const report: StorageCheckReport = {
@@ -277,67 +276,4 @@ export async function checkStorage<S>(
   }
   report.ok = report.failures.length === 0;
   return report;
-}
-
-function resolve<S>(options: CheckStorageOptions<S>): CheckSettings {
-  const advance = options.clock === undefined
-    ? undefined
-    : (ms: number) => options.clock!.advance(ms);
-  const timeToLive = options.timeToLive ??
-    (advance === undefined ? 1000 : 3_600_000);
-  return {
-    timeToLive,
-    tolerance: options.tolerance ??
-      (advance === undefined ? Math.ceil(timeToLive / 10) : 1),
-    advance,
-    maxBytes: options.maxBytes,
-    expiry: options.expiry ?? true,
-    leaseHold: options.leaseHold ?? 300,
-  };
-}
-
-interface Outcome {
-  failure?: string;
-  missing: boolean;
-  skipped?: string;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Runs one check within `timeout`; whatever happens becomes an outcome. */
-async function runOne(
-  check: Check,
-  context: Parameters<Check["run"]>[0],
-  timeout: number,
-): Promise<Outcome> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const hung = new Promise<Outcome>((resolve) => {
-    timer = setTimeout(() =>
-      resolve({
-        failure: `did not finish within ${timeout} ms (a call never answered?)`,
-        missing: false,
-      }), timeout);
-  });
-  const ran = check.run(context).then(
-    (): Outcome => ({ missing: false }),
-    (error): Outcome => {
-      if (error instanceof CheckSkipped) {
-        return { skipped: error.message, missing: false };
-      }
-      if (error instanceof CheckFailed) {
-        return { failure: error.message, missing: error.missing };
-      }
-      return {
-        failure: `the store threw ${describeError(error)}`,
-        missing: false,
-      };
-    },
-  );
-  try {
-    return await Promise.race([ran, hung]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

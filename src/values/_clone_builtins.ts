@@ -53,8 +53,7 @@ export function cloneBuiltIn(
   if (kind === DATE) {
     const type = getPrototypeOf(value).constructor as DateConstructor;
     copy = new type((value as Date).getTime());
-  }
-  else if (kind === REGEXP) {
+  } else if (kind === REGEXP) {
     copy = new RegExp((value as RegExp).source, (value as RegExp).flags);
   } else if (kind === BOXED) {
     copy = Object(getPrototypeOf(value).valueOf.call(value));

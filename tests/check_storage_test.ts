@@ -1,6 +1,6 @@
 // checkStorage: it passes for the stores this module ships, and reports
 // (never throws) what a broken or plain grammY adapter cannot do.
-import { assert, assertEquals, fakeTime } from "./deps.ts";
+import { assert, assertEquals, assertRejects, fakeTime } from "./deps.ts";
 import {
   type Enhance,
   enhanceStorage,
@@ -235,4 +235,30 @@ Deno.test("checkStorage turns a maker that throws, or a call that hangs, into fa
       "did not finish within 50 ms (a call never answered?)",
     ]);
   });
+});
+
+Deno.test("checkStorage refuses options that make no sense, before any check", async () => {
+  let made = 0;
+  const make = () => {
+    made++;
+    return new MemorySessionStorage();
+  };
+  await assertRejects(
+    () => checkStorage(make, { skip: ["round trip: a Mapp"] }),
+    RangeError,
+    'checkStorage: no check is named "round trip: a Mapp"',
+  );
+  await assertRejects(
+    () => checkStorage(make, { timeToLive: -5 }),
+    /timeToLive must be a positive number, got -5/,
+  );
+  await assertRejects(
+    () => checkStorage(make, { maxBytes: 10 }),
+    /maxBytes must be an integer of at least 1024, got 10/,
+  );
+  await assertRejects(
+    () => checkStorage(make, { timeToLive: 100, tolerance: 60 }),
+    /tolerance must be from 0 to less than half of timeToLive/,
+  );
+  assertEquals(made, 0);
 });

@@ -20,21 +20,58 @@ export interface TimingOptions {
   maxBytes?: number;
   expiry?: boolean;
   leaseHold?: number;
+  timeout?: number;
 }
 
-/** Applies the defaults of `checkStorage`'s options. */
+/** A positive number of milliseconds, or a `RangeError` naming the option. */
+function positive(name: string, value: number | undefined): void {
+  if (value === undefined) return;
+  if (!(typeof value === "number" && value > 0 && Number.isFinite(value))) {
+    throw new RangeError(
+      `checkStorage: ${name} must be a positive number, got ${String(value)}`,
+    );
+  }
+}
+
+/**
+ * Applies the defaults of `checkStorage`'s options; throws a `RangeError`
+ * (a mistake in the call, not in the store) for one that makes no sense.
+ */
 export function resolveSettings(options: TimingOptions): CheckSettings {
+  for (const name of ["timeToLive", "leaseHold", "timeout"] as const) {
+    positive(name, options[name]);
+  }
   const advance = options.clock === undefined
     ? undefined
     : (ms: number) => options.clock!.advance(ms);
+  if (
+    options.clock !== undefined && typeof options.clock.advance !== "function"
+  ) {
+    throw new TypeError("checkStorage: clock must have an advance(ms) method");
+  }
   const timeToLive = options.timeToLive ??
     (advance === undefined ? 1000 : 3_600_000);
+  const tolerance = options.tolerance ??
+    (advance === undefined ? Math.ceil(timeToLive / 10) : 1);
+  if (!(tolerance >= 0 && tolerance < timeToLive / 2)) {
+    throw new RangeError(
+      `checkStorage: tolerance must be from 0 to less than half of timeToLive (${timeToLive}), got ${tolerance}`,
+    );
+  }
+  const { maxBytes } = options;
+  if (
+    maxBytes !== undefined &&
+    !(Number.isSafeInteger(maxBytes) && maxBytes >= 1024)
+  ) {
+    throw new RangeError(
+      `checkStorage: maxBytes must be an integer of at least 1024, got ${maxBytes}`,
+    );
+  }
   return {
     timeToLive,
-    tolerance: options.tolerance ??
-      (advance === undefined ? Math.ceil(timeToLive / 10) : 1),
+    tolerance,
     advance,
-    maxBytes: options.maxBytes,
+    maxBytes,
     expiry: options.expiry ?? true,
     leaseHold: options.leaseHold ?? 300,
   };

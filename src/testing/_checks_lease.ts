@@ -24,7 +24,11 @@ async function leasing(make: () => Promise<AnyStorage>): Promise<AnyStorage> {
   return storage;
 }
 
-/** Whether `promise` is still pending after `ms` of real time. */
+/**
+ * Whether `promise` is still pending after `ms` of real time. Used only to
+ * see that something does not happen; what must happen is awaited (within
+ * the check's timeout), so a slow machine never fails a check.
+ */
 async function pendingAfter(
   promise: Promise<unknown>,
   ms: number,
@@ -63,12 +67,9 @@ export const leaseChecks: Check[] = [
       const wait = settings.leaseHold;
       const first = await acquired(storage, "7");
       const second = acquired(storage, "7");
-      const other = acquired(storage, "8");
-      expect(
-        !(await pendingAfter(other, wait * 4, sleep)),
-        "the lease of one key waited for the holder of another key",
-      );
-      await (await other).release();
+      // The lease of another key does not wait for this one (if it did, the
+      // check would not finish in time).
+      await (await acquired(storage, "8")).release();
       expect(
         await pendingAfter(second, wait, sleep),
         "a second acquireLease of a held key resolved while the first holder still held it",
@@ -93,12 +94,8 @@ export const leaseChecks: Check[] = [
       );
       await next.release();
       await next.release();
-      const again = acquired(storage, "7");
-      expect(
-        !(await pendingAfter(again, wait * 4, sleep)),
-        "after a write under the lease and release(), the key stayed leased",
-      );
-      await (await again).release();
+      // Free again (else the check does not finish in time).
+      await (await acquired(storage, "7")).release();
     },
   },
   {

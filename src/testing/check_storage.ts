@@ -178,7 +178,8 @@ export function storageCheckNames(): string[] {
  * jest) and never throws for a broken store: every check runs, and the
  * report says which passed, which failed with what they saw (a store that
  * lacks a method a guarantee needs fails it as `missing`), and which did
- * not apply. Checks run one after another.
+ * not apply. Checks run one after another. Options that make no sense (a
+ * negative time, a `skip` name no check has) throw a `RangeError`.
  *
  * @example The memory store passes
  * ```ts
@@ -220,9 +221,24 @@ export async function checkStorage<S>(
   makeStorage: MakeStorage<S>,
   options: CheckStorageOptions<S> = {},
 ): Promise<StorageCheckReport> {
+  if (typeof makeStorage !== "function") {
+    throw new TypeError(
+      `checkStorage needs a function that makes a store, got ${typeof makeStorage}`,
+    );
+  }
   const settings = resolveSettings(options);
   const timeout = options.timeout ?? 20_000;
   const skip = new Set(options.skip ?? []);
+  const unknown = [...skip].filter((name) =>
+    !CHECKS.some((check) => check.name === name)
+  );
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `checkStorage: no check is named ${
+        unknown.map((name) => JSON.stringify(name)).join(", ")
+      } (storageCheckNames() lists them)`,
+    );
+  }
   const report: StorageCheckReport = {
     ok: true,
     passed: [],

@@ -136,7 +136,16 @@ Deno.test("a cold `deno task demo` downloads grammY's tree only", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sessionkit-cold-demo-" });
   try {
     // A fresh clone, as far as the demo reads it, and an empty Deno cache.
-    for (const entry of ["deno.json", "deno.lock", "mod.ts", "kv.ts", "src"]) {
+    for (
+      const entry of [
+        "deno.json",
+        "deno.lock",
+        "mod.ts",
+        "kv.ts",
+        "testing.ts",
+        "src",
+      ]
+    ) {
       await copy(new URL(entry, root), `${dir}/${entry}`);
     }
     await copy(new URL("examples", root), `${dir}/examples`);

@@ -2,7 +2,7 @@
 // kind and signature, and every member of its classes and interfaces (from
 // `deno doc --json`), compared with tests/fixtures/public_api.txt. A change
 // to the API is a decision: make it, then write the new snapshot with
-// `deno run -A tests/public_api_test.ts` and commit it with a CHANGELOG entry.
+// `deno run --config deno.dev.json -A tests/public_api_test.ts` and commit it with a CHANGELOG entry.
 import { assertEquals } from "./deps.ts";
 import { snapshot } from "./_api_surface.ts";
 
@@ -28,6 +28,6 @@ Deno.test("the public API of every entry point is the committed snapshot", async
   assertEquals(
     { added, removed },
     { added: [], removed: [] },
-    "the public API changed: if that is meant, run `deno run -A tests/public_api_test.ts` and commit tests/fixtures/public_api.txt",
+    "the public API changed: if that is meant, run `deno run --config deno.dev.json -A tests/public_api_test.ts` and commit tests/fixtures/public_api.txt",
   );
 });

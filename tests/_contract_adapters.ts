@@ -4,9 +4,11 @@
 // exactly that break.
 import type {
   CompareAndSetResult,
+  SessionLease,
   StorageAdapter,
   Version,
   VersionedValue,
+  WriteOptions,
 } from "../mod.ts";
 
 /** The one guarantee a variant breaks. */
@@ -130,5 +132,77 @@ export function contractStore(
         const entry = live(key, true);
         return entry === undefined ? [] : [[key, copy(entry.value)]];
       }),
+  };
+}
+
+/** The one guarantee of the lease a variant breaks. */
+export type LeaseBreak =
+  | "none"
+  | "no exclusion"
+  | "never lapses"
+  | "unguarded writes";
+
+/**
+ * The unbroken contract store with a lease in this process's memory: one
+ * holder per key, lapsing after `maxHold`; a write under a lease that is no
+ * longer current is refused. `broken` breaks one of those.
+ */
+export function leasedStore(
+  broken: LeaseBreak,
+): StorageAdapter<unknown> & { close(): void } {
+  const store = contractStore("none");
+  let closed = false;
+  const leases = new Map<string, { token: object; until: number }>();
+  const current = (key: string, token: unknown): boolean => {
+    const held = leases.get(key);
+    return held !== undefined && held.token === token &&
+      held.until > Date.now();
+  };
+  const guard = (key: string, options?: WriteOptions): void => {
+    const token = (options?.lease as { token?: object } | undefined)?.token;
+    if (options?.lease !== undefined && broken !== "unguarded writes") {
+      if (!current(key, token)) throw new Error(`lease of "${key}" lost`);
+    }
+  };
+  return {
+    ...store,
+    /** Ends every wait for a lease (with an error). */
+    close: () => void (closed = true),
+    write: (key, value, options) => {
+      guard(key, options);
+      return store.write(key, value);
+    },
+    compareAndSet: (key, expected, value, options) => {
+      try {
+        guard(key, options);
+      } catch {
+        return { ok: false };
+      }
+      return store.compareAndSet!(key, expected, value);
+    },
+    acquireLease: async (key, options) => {
+      const hold = broken === "never lapses"
+        ? Infinity
+        : options?.maxHold ?? 60_000;
+      const token = {};
+      for (;;) {
+        if (closed) throw new Error("the store was closed");
+        const held = leases.get(key);
+        if (
+          broken === "no exclusion" || held === undefined ||
+          held.until <= Date.now()
+        ) {
+          leases.set(key, { token, until: Date.now() + hold });
+          return {
+            token,
+            release: () => {
+              if (current(key, token)) leases.delete(key);
+              return Promise.resolve();
+            },
+          } as SessionLease;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
   };
 }

@@ -10,10 +10,17 @@ import {
 import { DenoKvStorage } from "../kv.ts";
 import {
   checkStorage,
+  type CheckStorageOptions,
   storageCheckNames,
   type StorageCheckReport,
+  type StoreSettings,
 } from "../testing.ts";
-import { type Break, contractStore } from "./_contract_adapters.ts";
+import {
+  type Break,
+  contractStore,
+  type LeaseBreak,
+  leasedStore,
+} from "./_contract_adapters.ts";
 import { mapStorage } from "./_helpers.ts";
 
 /** The report, readable in an assertion message. */
@@ -22,9 +29,9 @@ function show(report: StorageCheckReport): string {
 }
 
 /** Runs checkStorage with Date faked, moved by the checks. */
-async function withClock<S>(
-  make: (settings: { timeToLive?: number }) => StorageAdapter<S>,
-  options: Parameters<typeof checkStorage<S>>[1] = {},
+async function withClock<A extends StorageAdapter<unknown>>(
+  make: (settings: StoreSettings) => A,
+  options: CheckStorageOptions<A> = {},
 ): Promise<StorageCheckReport> {
   const clock = fakeTime(Date.now());
   try {
@@ -187,6 +194,53 @@ Deno.test("checkStorage reports what a broken store breaks", async (t) => {
     const message = report.failures[0]!.message;
     assert(message.includes("read gave it back changed"), message);
     assert(message.includes("undefined"), message);
+  });
+});
+
+Deno.test("checkStorage reports what a broken lease breaks", async (t) => {
+  const OTHERS = storageCheckNames().filter((n) => !LEASE_CHECKS.includes(n));
+  const run = (broken: LeaseBreak) =>
+    checkStorage(() => leasedStore(broken), {
+      skip: OTHERS,
+      timeout: 3000,
+      dispose: (store) => store.close(),
+    });
+
+  await t.step(
+    "the hand-written lease keeps the contract unbroken",
+    async () => {
+      const report = await run("none");
+      assertEquals(report.passed, LEASE_CHECKS, show(report));
+    },
+  );
+
+  await t.step("a lease that lets two holders in", async () => {
+    const report = await run("no exclusion");
+    assertEquals(failed(report), LEASE_CHECKS);
+    assert(
+      report.failures[0]!.message.includes(
+        "while the first holder still held it",
+      ),
+      report.failures[0]!.message,
+    );
+  });
+
+  await t.step("a lease that never lapses", async () => {
+    const report = await run("never lapses");
+    assertEquals(report.failures, [{
+      check: LEASE_CHECKS[1]!,
+      message: "did not finish within 3000 ms (a call never answered?)",
+      missing: false,
+    }]);
+  });
+
+  await t.step("a lease that does not guard the writes", async () => {
+    const report = await run("unguarded writes");
+    assertEquals(failed(report), [LEASE_CHECKS[1]]);
+    assert(
+      report.failures[0]!.message.includes("whose lease lapsed went through"),
+      report.failures[0]!.message,
+    );
   });
 });
 

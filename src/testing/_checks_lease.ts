@@ -32,14 +32,18 @@ async function leasing(make: () => Promise<AnyStorage>): Promise<AnyStorage> {
 async function pendingAfter(
   promise: Promise<unknown>,
   ms: number,
-  sleep: (ms: number) => Promise<void>,
 ): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const PENDING = Symbol("pending");
-  const first = await Promise.race([
-    promise.then(() => undefined, () => undefined),
-    sleep(ms).then(() => PENDING),
-  ]);
-  return first === PENDING;
+  try {
+    const first = await Promise.race([
+      promise.then(() => undefined, () => undefined),
+      new Promise((resolve) => timer = setTimeout(resolve, ms, PENDING)),
+    ]);
+    return first === PENDING;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function acquired(
@@ -62,7 +66,7 @@ async function acquired(
 export const leaseChecks: Check[] = [
   {
     name: "lease: one holder per key at a time",
-    async run({ make, sleep, settings }) {
+    async run({ make, settings }) {
       const storage = await leasing(make);
       const wait = settings.leaseHold;
       const first = await acquired(storage, "7");
@@ -71,7 +75,7 @@ export const leaseChecks: Check[] = [
       // check would not finish in time).
       await (await acquired(storage, "8")).release();
       expect(
-        await pendingAfter(second, wait, sleep),
+        await pendingAfter(second, wait),
         "a second acquireLease of a held key resolved while the first holder still held it",
       );
       await first.release();
@@ -100,7 +104,7 @@ export const leaseChecks: Check[] = [
   },
   {
     name: "lease: a holder that never releases frees the key after maxHold",
-    async run({ make, sleep, settings }) {
+    async run({ make, settings }) {
       const storage = await leasing(make);
       const hold = settings.leaseHold;
       await storage.write("7", { by: "nobody" });
@@ -127,7 +131,7 @@ export const leaseChecks: Check[] = [
       await attempt(() => abandoned.release());
       const third = acquired(storage, "7");
       expect(
-        await pendingAfter(third, hold, sleep),
+        await pendingAfter(third, hold),
         "release() by the holder whose lease lapsed freed the key of the holder after it",
       );
       await taken.release();

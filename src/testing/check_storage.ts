@@ -35,9 +35,7 @@ export type { StoreSettings } from "./_check_kit.ts";
  * for (a time to live, a size limit). It may return the store or a promise
  * of it.
  */
-export type MakeStorage<S> = (
-  settings: StoreSettings,
-) => MaybePromise<StorageAdapter<S>>;
+export type MakeStorage<A> = (settings: StoreSettings) => MaybePromise<A>;
 
 /** A clock the caller controls, for exact expiry checks without waiting. */
 export interface CheckClock {
@@ -50,7 +48,7 @@ export interface CheckClock {
 }
 
 /** Options of {@linkcode checkStorage}. */
-export interface CheckStorageOptions<S = unknown> {
+export interface CheckStorageOptions<A = StorageAdapter<unknown>> {
   /**
    * The time to live the expiry checks ask `makeStorage` for, in
    * milliseconds. Default: one hour with a `clock`, otherwise 1000 (the
@@ -94,7 +92,7 @@ export interface CheckStorageOptions<S = unknown> {
    * Called after each check with each store it made, to close connections
    * or remove what the store created. Its failure fails the check.
    */
-  dispose?: (storage: StorageAdapter<S>) => MaybePromise<void>;
+  dispose?: (storage: A) => MaybePromise<void>;
 }
 
 /** A check that did not pass. */
@@ -213,13 +211,16 @@ export function storageCheckNames(): string[] {
  * assert(cannot.includes("compare-and-set: concurrent counters lose no write"));
  * ```
  *
+ * @typeParam A The type of the stores `makeStorage` makes (what `dispose`
+ * gets).
  * @param makeStorage Makes a fresh store for one check.
  * @param options Time, limits and timeouts (see {@linkcode CheckStorageOptions}).
  * @returns The report.
  */
-export async function checkStorage<S>(
-  makeStorage: MakeStorage<S>,
-  options: CheckStorageOptions<S> = {},
+// deno-lint-ignore no-explicit-any
+export async function checkStorage<A extends StorageAdapter<any>>(
+  makeStorage: MakeStorage<A>,
+  options: CheckStorageOptions<A> = {},
 ): Promise<StorageCheckReport> {
   if (typeof makeStorage !== "function") {
     throw new TypeError(
@@ -250,7 +251,7 @@ export async function checkStorage<S>(
       report.skipped.push({ check: check.name, reason: "options.skip" });
       continue;
     }
-    const made: StorageAdapter<S>[] = [];
+    const made: A[] = [];
     const make = async (wanted: StoreSettings = {}): Promise<AnyStorage> => {
       let storage;
       try {

@@ -42,7 +42,9 @@ export interface CheckClock {
   /**
    * Moves the clock the store reads by `ms` milliseconds: for example
    * `(ms) => clock.tick(ms)` with `@sinonjs/fake-timers` installed to fake
-   * `Date` only (the checks' own waits use real timers).
+   * `Date` only (the checks' own waits use real timers). It reaches only a
+   * store that reads the time in this process: a server that keeps time
+   * itself (Redis, PostgreSQL) needs real time, so no clock.
    */
   advance(ms: number): MaybePromise<void>;
 }

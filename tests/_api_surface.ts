@@ -6,8 +6,13 @@
 // deno-lint-ignore-file no-explicit-any
 type Node = any;
 
-/** The entry points whose API is kept. */
-export const ENTRIES = ["mod.ts", "kv.ts", "cli.ts", "testing.ts"];
+/** The entry points whose API is kept: every export of deno.json. */
+async function entries(root: URL): Promise<string[]> {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("deno.json", root)),
+  ) as { exports: Record<string, string> };
+  return Object.values(config.exports).map((path) => path.replace(/^\.\//, ""));
+}
 
 /** Renders a type of `deno doc --json`. */
 function type(t: Node): string {
@@ -212,7 +217,7 @@ export async function apiOf(entry: string, root: URL): Promise<string[]> {
 /** The API of every entry point, as the snapshot file holds it. */
 export async function snapshot(root: URL): Promise<string> {
   const parts: string[] = [];
-  for (const entry of ENTRIES) {
+  for (const entry of await entries(root)) {
     parts.push(`# ${entry}\n\n${(await apiOf(entry, root)).join("\n")}\n`);
   }
   return parts.join("\n");

@@ -93,6 +93,23 @@ Deno.test("PostgresStorage with lease", async (t) => {
         }
       },
     );
+
+    await t.step(
+      "a lease living longer than 2^31 ms is not renewed every millisecond",
+      async () => {
+        // A third of this time to live is beyond what one timer holds
+        // (2^31 - 1 ms): given more, setTimeout fires after 1 ms.
+        const long = await PostgresStorage.create<number>(pool, {
+          lease: { timeToLive: 2 ** 33 },
+        });
+        const lease = await long.acquireLease!("e", { maxHold: Infinity });
+        const taken = (await row("e")).until;
+        await new Promise((r) => setTimeout(r, 100));
+        const later = (await row("e")).until;
+        await lease.release();
+        assertEquals(later, taken, "the lease was renewed within 100 ms");
+      },
+    );
   } finally {
     await pool.end();
   }

@@ -18,11 +18,11 @@
 //   Nobody waits for an owner that neither holds nor awaits a lock, so that
 //   (common) case skips the check.
 // - The timeout may be any positive number of milliseconds: beyond what one
-//   timer holds, the wait is made of several (`_long_timer.ts`).
+//   timer holds, the wait is made of several (`../contract/_timers.ts`).
 
 import { shared } from "../contract/_util.ts";
 import { wouldDeadlock } from "./_lock_cycles.ts";
-import { type LongTimer, setLongTimeout } from "./_long_timer.ts";
+import { type LongTimer, setLongTimeout } from "../contract/_timers.ts";
 
 // How many locks an owner holds. Only owners that hold locks can deadlock.
 const HOLDS: unique symbol = Symbol.for("@sessionkit/grammy/holds@1");

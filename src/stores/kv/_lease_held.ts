@@ -1,15 +1,13 @@
 // A lease that is held: renewal, release in a write's commit, release.
 
 import { SessionLeaseLostError } from "../../contract/lease_errors.ts";
+import { leaseRenewalDelay } from "../../contract/_timers.ts";
 import {
   type LeaseAtomic,
   type LeaseKey,
   type LeaseKv,
   retryBusy,
 } from "./_lease_kv.ts";
-
-/** The longest delay one `setTimeout` keeps: 2^31 - 1 ms. */
-const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
 /**
  * A lease that is held: renewed while it is held, given back with
@@ -69,20 +67,13 @@ export class KvLease {
 
   #schedule(): void {
     if (this.#state !== "held" || this.#until >= this.#latest) return;
-    // A third of the time to live, but never more than one timer holds
-    // (2^31 - 1 ms): beyond that setTimeout fires after 1 ms. Renewing
-    // earlier than needed is harmless.
-    const delay = Math.min(
-      MAX_TIMER_DELAY,
-      Math.max(1, Math.floor(this.#timeToLive / 3)),
-    );
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#renewing = this.#renew().finally(() => {
         this.#renewing = undefined;
         this.#schedule();
       });
-    }, delay);
+    }, leaseRenewalDelay(this.#timeToLive));
   }
 
   async #renew(): Promise<void> {

@@ -19,6 +19,7 @@
 // No advisory locks: they belong to a connection, and a pool hands each
 // statement to any connection.
 import { SessionConflictError } from "../../contract/errors.ts";
+import { leaseRenewalDelay } from "../../contract/_timers.ts";
 import type {
   AcquireLeaseOptions,
   SessionLease,
@@ -104,7 +105,7 @@ export class PostgresLease implements SessionLease {
         this.#renewing = undefined;
         this.#schedule();
       });
-    }, Math.max(1, Math.floor(this.#ttl / 3)));
+    }, leaseRenewalDelay(this.#ttl));
   }
 
   async #renew(): Promise<void> {

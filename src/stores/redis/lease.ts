@@ -13,6 +13,7 @@
 //   `maxHold` after taking it; the session's write checks that the lease is
 //   still ours and releases it in the same script.
 import type { SessionLease } from "../../contract/storage_adapter.ts";
+import { leaseRenewalDelay } from "../../contract/_timers.ts";
 import type { Send } from "./client.ts";
 import { ACQUIRE, RELEASE, RENEW, run } from "./scripts.ts";
 import type { SessionKeys } from "./keys.ts";
@@ -96,11 +97,10 @@ export class RedisLease implements SessionLease {
   #schedule(): void {
     const left = this.#latest - Date.now();
     if (left <= 0) return; // held as long as it may be: it expires
-    // Node and Deno fire a longer delay at once: at most 2^31 - 1 ms.
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#renewing = this.#renew().finally(() => this.#renewing = undefined);
-    }, Math.min(this.#timeToLive / 3, left, 2 ** 31 - 1));
+    }, Math.min(leaseRenewalDelay(this.#timeToLive), left));
   }
 
   async #renew(): Promise<void> {

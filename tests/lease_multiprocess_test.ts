@@ -3,7 +3,7 @@
 // the lease every increment is counted at its first attempt; without it,
 // every increment is counted or reported as a conflict, none lost.
 import { DenoKvStorage } from "../kv.ts";
-import type { LeaseBotReport } from "./fixtures/lease_bot.ts";
+import type { CounterReport as LeaseBotReport } from "./fixtures/_counter_bot.ts";
 import { assert, assertEquals } from "./deps.ts";
 import { runTogether, settlesWithin } from "./_helpers.ts";
 

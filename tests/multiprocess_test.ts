@@ -14,7 +14,7 @@
 // of the updates of single-key sessions succeed. (We saw 29-35% with 4
 // processes; 2 processes see about half.)
 import { DenoKvStorage } from "../kv.ts";
-import type { Report } from "./fixtures/kv_counter.ts";
+import type { CounterReport as Report } from "./fixtures/_counter_bot.ts";
 import { assert, assertEquals } from "./deps.ts";
 import { runTogether } from "./_helpers.ts";
 

@@ -6,7 +6,7 @@
 // the processes: every increment is counted.
 import pg from "pg";
 import { PostgresStorage } from "../postgres.ts";
-import type { Report } from "./fixtures/kv_counter.ts";
+import type { CounterReport as Report } from "./fixtures/_counter_bot.ts";
 import { assert, assertEquals } from "./deps.ts";
 import { runTogether, spawnFixture } from "./_helpers.ts";
 import { lines } from "../examples/_lines.ts";

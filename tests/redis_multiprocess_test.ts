@@ -8,7 +8,7 @@ import { RedisStorage } from "../redis.ts";
 import { assert, assertEquals, assertStrictEquals } from "./deps.ts";
 import { runTogether } from "./_helpers.ts";
 import { Redis, withRedis, withRedisCluster } from "./_redis_clients.ts";
-import type { Report } from "./fixtures/redis_counter.ts";
+import type { CounterReport as Report } from "./fixtures/_counter_bot.ts";
 
 const PROCESSES = 4;
 const COUNT = 300;

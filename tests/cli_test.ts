@@ -4,8 +4,7 @@
 import { DenoKvStorage } from "../kv.ts";
 import { decodeValue } from "../cli.ts";
 import { assert, assertEquals } from "./deps.ts";
-
-const ROOT = new URL("..", import.meta.url);
+import { cli, ROOT, runDeno } from "./_cli.ts";
 
 export const SESSIONS: Record<string, unknown> = {
   small: { count: 1, name: "Ada" },
@@ -29,31 +28,6 @@ export const SESSIONS: Record<string, unknown> = {
     dollar: { $date: "not a tag" },
   },
 };
-
-/** Runs the CLI; returns its exit code and output. */
-export async function cli(
-  args: string[],
-  stdin = "",
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli.ts", ...args],
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    code,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-  };
-}
 
 /** Opens the KV file, runs `fn` on a session store over it, closes it. */
 export async function withStore<T>(
@@ -300,26 +274,15 @@ Deno.test("deno task sessions resolves paths against the folder it was run in (i
     const sub = `${dir}/sub`;
     await Deno.mkdir(sub);
     await withStore(`${dir}/bot.kv`, (s) => s.write("42", { n: 1 }));
-    const task = async (...args: string[]) => {
-      const { code, stdout, stderr } = await new Deno.Command(
-        Deno.execPath(),
-        {
-          args: ["task", "-q", "sessions", ...args],
-          cwd: sub,
-          stdin: "null",
-          // As from a shell: `deno task` keeps an INIT_CWD it inherits (the
-          // test gate itself runs under `deno task test`).
-          clearEnv: true,
-          env: withoutInitCwd(),
-        },
-      ).output();
-      const decoder = new TextDecoder();
-      return {
-        code,
-        stdout: decoder.decode(stdout),
-        stderr: decoder.decode(stderr),
-      };
-    };
+    const task = (...args: string[]) =>
+      runDeno(["task", "-q", "sessions", ...args], {
+        cwd: sub,
+        stdin: null,
+        // As from a shell: `deno task` keeps an INIT_CWD it inherits (the
+        // test gate itself runs under `deno task test`).
+        clearEnv: true,
+        env: withoutInitCwd(),
+      });
     const listed = await task("list", "--kv", "../bot.kv");
     assertEquals(listed.code, 0, listed.stderr);
     assert(listed.stdout.startsWith("42\t"), listed.stdout);

@@ -1,39 +1,18 @@
 // `deno task demo` as a user runs it: a subprocess with piped input, on a
 // temporary KV file, run twice to see the count survive a restart.
 import { assert, assertEquals } from "./deps.ts";
-
-const PROJECT = new URL("..", import.meta.url);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { type Run, runDeno } from "./_cli.ts";
 
 /** Runs `deno task demo ARGS` in the project folder with `input` on stdin. */
-async function runDemo(
+function runDemo(
   input: string,
   args: string[],
   env: Record<string, string> = {},
 ): Promise<Run> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", "demo", ...args],
-    cwd: PROJECT,
-    env: { BOT_TOKEN: "", PIZZA_DEMO_KV: "", NO_COLOR: "1", ...env },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(input));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    code,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-  };
+  return runDeno(["task", "--quiet", "demo", ...args], {
+    stdin: input,
+    env: { BOT_TOKEN: "", PIZZA_DEMO_KV: "", ...env },
+  });
 }
 
 /** The lines of standard error that report an error. */

@@ -3,33 +3,11 @@
 // and import work as on KV, and the URL's password never shows.
 import pg from "pg";
 import { PostgresStorage } from "../postgres.ts";
+import { devCli as cli } from "./_cli.ts";
 import { assert, assertEquals } from "./deps.ts";
 import { freePort, startPostgres } from "./_postgres_server.ts";
 
-const ROOT = new URL("..", import.meta.url);
 const SECRET = "s3cret-pw";
-
-async function cli(args: string[], stdin = "") {
-  const child = new Deno.Command(Deno.execPath(), {
-    // The test configuration, whose lock file already holds pg.
-    args: ["run", "-A", "--config", "deno.dev.json", "cli.ts", ...args],
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    code,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-  };
-}
 
 Deno.test("the session tools on a PostgreSQL URL", async (t) => {
   await using server = await startPostgres();

@@ -3,34 +3,10 @@
 // RedisStorage, keeping every type; a password in the URL is never printed.
 import { decodeValue } from "../cli.ts";
 import { RedisStorage } from "../redis.ts";
+import { devCli as cli } from "./_cli.ts";
 import { assert, assertEquals, assertStrictEquals } from "./deps.ts";
 import { Redis } from "./_redis_clients.ts";
 import { startRedis } from "./_redis_server.ts";
-
-const ROOT = new URL("..", import.meta.url);
-
-async function cli(args: string[], stdin = "") {
-  const child = new Deno.Command(Deno.execPath(), {
-    // The development config: the tools load npm:ioredis, which a bot's
-    // own lock file records, not this repository's deno.lock.
-    args: ["run", "-A", "--config", "deno.dev.json", "cli.ts", ...args],
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    code,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-  };
-}
 
 Deno.test("session tools on Redis: list, get, set, delete, export, import; the password stays hidden", async () => {
   const password = "s3cret-pw";

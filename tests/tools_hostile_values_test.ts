@@ -6,8 +6,8 @@
 import { DenoKvStorage } from "../kv.ts";
 import { decodeValue } from "../cli.ts";
 import { assert, assertEquals } from "./deps.ts";
+import { cli as runCli, ROOT, type Run } from "./_cli.ts";
 
-const ROOT = new URL("..", import.meta.url);
 const HEAP = "--v8-flags=--max-old-space-size=256";
 const HOLE_AT = 123456789;
 
@@ -17,32 +17,9 @@ function sparseVotes(): boolean[] {
   return votes;
 }
 
-/** Runs the CLI with the heap capped; returns its exit code and output. */
-async function cli(
-  args: string[],
-  stdin = "",
-): Promise<
-  { code: number; signal: string | null; stdout: string; stderr: string }
-> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", HEAP, "cli.ts", ...args],
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const { code, signal, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    code,
-    signal,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-  };
+/** Runs the CLI with the heap capped; returns how it ended and its output. */
+function cli(args: string[], stdin = ""): Promise<Run> {
+  return runCli(args, stdin, { flags: [HEAP] });
 }
 
 async function withStore<T>(

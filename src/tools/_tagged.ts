@@ -1,9 +1,18 @@
-// Private parts of the tagged JSON encoding shared by the encoder and the
-// decoder: the binary types, base64, error types, path names, and the checks
-// of the decoder.
 // This module is browser compatible.
+// Private parts of the tools' tagged JSON shared by their encoder and their
+// decoder: the binary types, path names, and the decoder's strict checks,
+// which name the path of what they refuse. What the tools write as
+// PostgresStorage does comes from `src/values/_tagged_json.ts`.
+import { fromBase64 as decodeBase64 } from "../values/_base64.ts";
+import { pathSegment } from "../values/_value_path.ts";
 
-/** A value of the tagged JSON encoding: what `JSON.parse` returns. */
+export { arrayIndex } from "../values/_value_kind.ts";
+
+/**
+ * A value of the tagged JSON encoding: what `JSON.parse` returns. Public (the
+ * `./cli` entry point), so spelled out here; the same type as the private
+ * `Tagged` of `src/values/_tagged_json.ts`.
+ */
 export type EncodedValue =
   | null
   | boolean
@@ -12,6 +21,8 @@ export type EncodedValue =
   | EncodedValue[]
   | { [key: string]: EncodedValue };
 
+// The typed arrays the tools know (no Float16Array, which PostgresStorage
+// and the stores keep: the tools refuse it as an unknown typed array).
 export const TYPED_ARRAYS = {
   Int8Array,
   Uint8Array,
@@ -28,16 +39,6 @@ export const TYPED_ARRAYS = {
 export type TypedArrayName = keyof typeof TYPED_ARRAYS;
 export type TypedArray = InstanceType<(typeof TYPED_ARRAYS)[TypedArrayName]>;
 
-export const ERROR_TYPES: Record<string, ErrorConstructor> = {
-  Error,
-  EvalError,
-  RangeError,
-  ReferenceError,
-  SyntaxError,
-  TypeError,
-  URIError,
-};
-
 export function kvU64Class():
   | (new (value: bigint) => { value: bigint })
   | undefined {
@@ -47,47 +48,24 @@ export function kvU64Class():
     .Deno?.KvU64;
 }
 
-export function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
-}
-
+/** The bytes base64 `text` encodes; an error naming `path` if it is not base64. */
 export function fromBase64(
   text: string,
   path: string,
 ): Uint8Array<ArrayBuffer> {
-  let binary: string;
   try {
-    binary = atob(text);
+    return decodeBase64(text);
   } catch {
     throw new TypeError(`${path}: invalid base64`);
   }
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
-/** The array index an own key names, or -1 for any other property name. */
-export function arrayIndex(key: string): number {
-  if (!/^(0|[1-9]\d*)$/.test(key)) return -1;
-  const n = Number(key);
-  return n < 4294967295 ? n : -1;
 }
 
 /** The largest length an array can have. */
 export const MAX_ARRAY_LENGTH = 4294967295;
 
-export function tag(name: string, value: EncodedValue): EncodedValue {
-  return { [name]: value };
-}
-
+/** `path.key`, or `path["a key"]` for a key that is no identifier. */
 export function propertyPath(path: string, key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key)
-    ? `${path}.${key}`
-    : `${path}[${JSON.stringify(key)}]`;
+  return path + pathSegment(key);
 }
 
 export function expectString(

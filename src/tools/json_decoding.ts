@@ -5,9 +5,16 @@
  *
  * @module
  */
+// The tags are those `src/values/_tagged_json.ts` writes (it says where
+// this form and PostgresStorage's differ); this decoder is the strict one:
+// a malformed tag, an unknown name or field is refused with its path.
+import {
+  ERROR_TYPES,
+  isTagShaped,
+  taggedNumber,
+} from "../values/_tagged_json.ts";
 import {
   arrayIndex,
-  ERROR_TYPES,
   expectArray,
   expectObject,
   expectString,
@@ -56,22 +63,13 @@ export function decodeValue(json: unknown, path = "value"): unknown {
   }
   const keys = Object.keys(json);
   const record = json as Record<string, unknown>;
-  if (keys.length === 1 && keys[0]!.startsWith("$")) {
-    return decodeTagged(keys[0]!, record[keys[0]!], path);
-  }
+  if (isTagShaped(keys)) return decodeTagged(keys[0]!, record[keys[0]!], path);
   const out: Record<string, unknown> = {};
   for (const key of keys) {
     out[key] = decodeValue(record[key], propertyPath(path, key));
   }
   return out;
 }
-
-const NUMBERS: Record<string, number> = {
-  NaN: NaN,
-  Infinity: Infinity,
-  "-Infinity": -Infinity,
-  "-0": -0,
-};
 
 const BOXABLE = new Set(["number", "string", "boolean", "bigint"]);
 const ERROR_FIELDS = new Set(["name", "message", "stack", "cause"]);
@@ -160,10 +158,11 @@ function decodeTagged(name: string, body: unknown, path: string): unknown {
       return undefined;
     case "$number": {
       const text = expectString(body, where, "the number");
-      if (!Object.hasOwn(NUMBERS, text)) {
+      const number = taggedNumber(text);
+      if (number === undefined) {
         throw new TypeError(`${where}: unknown number "${text}"`);
       }
-      return NUMBERS[text];
+      return number;
     }
     case "$bigint":
       return parseBigInt(expectString(body, where, "the integer"), where);

@@ -32,14 +32,30 @@
  * @module
  */
 
+// The tags both this form and PostgresStorage's write come from
+// `src/values/_tagged_json.ts`, which also says where the two differ; this
+// module writes the rest (`$array` with `items`, no `$ref`, listed error
+// names) and names the path of what it refuses.
+import {
+  encodeBoxed,
+  encodeBytes,
+  encodeDate,
+  encodeError,
+  encodeKvU64,
+  encodeMap,
+  encodePrimitive,
+  encodeRegExp,
+  encodeSet,
+  ERROR_TYPES,
+  isTagShaped,
+  NOT_PRIMITIVE,
+  tag,
+} from "../values/_tagged_json.ts";
 import {
   arrayIndex,
   type EncodedValue,
-  ERROR_TYPES,
   kvU64Class,
   propertyPath,
-  tag,
-  toBase64,
   TYPED_ARRAYS,
   type TypedArrayName,
 } from "./_tagged.ts";
@@ -75,20 +91,10 @@ function encode(
   path: string,
   stack: Set<object>,
 ): EncodedValue {
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return value;
-    case "undefined":
-      return tag("$undefined", null);
-    case "bigint":
-      return tag("$bigint", value.toString());
-    case "number":
-      if (Number.isFinite(value) && !Object.is(value, -0)) return value;
-      return tag("$number", Object.is(value, -0) ? "-0" : String(value));
-    case "function":
-    case "symbol":
-      throw new TypeError(`${path} is a ${typeof value} and cannot be stored`);
+  const primitive = encodePrimitive(value);
+  if (primitive !== NOT_PRIMITIVE) return primitive;
+  if (typeof value === "function" || typeof value === "symbol") {
+    throw new TypeError(`${path} is a ${typeof value} and cannot be stored`);
   }
   if (value === null) return null;
   const object = value as object;
@@ -140,39 +146,12 @@ function encodeObject(
   stack: Set<object>,
 ): EncodedValue {
   if (Array.isArray(value)) return encodeArray(value, path, stack);
-  if (value instanceof Date) {
-    return tag(
-      "$date",
-      Number.isNaN(value.getTime()) ? null : value.toISOString(),
-    );
-  }
-  if (value instanceof RegExp) {
-    return tag("$regexp", [value.source, value.flags]);
-  }
-  if (value instanceof Map) {
-    const pairs: EncodedValue[] = [];
-    let i = 0;
-    for (const [k, v] of value) {
-      pairs.push([
-        encode(k, `${path}.<key ${i}>`, stack),
-        encode(v, `${path}.<value ${i}>`, stack),
-      ]);
-      i++;
-    }
-    return tag("$map", pairs);
-  }
-  if (value instanceof Set) {
-    return tag(
-      "$set",
-      [...value].map((v, i) => encode(v, `${path}.<${i}>`, stack)),
-    );
-  }
+  const part = (v: unknown, p: string) => encode(v, p, stack);
+  if (value instanceof Date) return encodeDate(value);
+  if (value instanceof RegExp) return encodeRegExp(value);
+  if (value instanceof Map) return encodeMap(value, path, part);
+  if (value instanceof Set) return encodeSet(value, path, part);
   if (ArrayBuffer.isView(value)) {
-    const bytes = new Uint8Array(
-      value.buffer,
-      value.byteOffset,
-      value.byteLength,
-    );
     const name = value instanceof DataView
       ? "DataView"
       : Object.keys(TYPED_ARRAYS).find((n) =>
@@ -181,32 +160,21 @@ function encodeObject(
     if (name === undefined) {
       throw new TypeError(`${path} is an unknown typed array`);
     }
-    return tag(`$${name}`, toBase64(bytes));
+    return encodeBytes(name, value);
   }
-  if (value instanceof ArrayBuffer) {
-    return tag("$ArrayBuffer", toBase64(new Uint8Array(value)));
-  }
+  if (value instanceof ArrayBuffer) return encodeBytes("ArrayBuffer", value);
   if (value instanceof Error) {
-    const error: Record<string, EncodedValue> = {
-      // What V8 (and so KV) keeps: a listed name, any other one is "Error".
-      name: Object.hasOwn(ERROR_TYPES, value.name) ? value.name : "Error",
-      message: value.message,
-    };
-    if (typeof value.stack === "string") error.stack = value.stack;
-    if ("cause" in value) {
-      error.cause = encode(value.cause, `${path}.cause`, stack);
-    }
-    return tag("$error", error);
+    // What V8 (and so KV) keeps: a listed name, any other one is "Error".
+    const name = Object.hasOwn(ERROR_TYPES, value.name) ? value.name : "Error";
+    return encodeError(value, name, path, part);
   }
   const kvU64 = kvU64Class();
-  if (kvU64 !== undefined && value instanceof kvU64) {
-    return tag("$kvu64", value.value.toString());
-  }
+  if (kvU64 !== undefined && value instanceof kvU64) return encodeKvU64(value);
   if (
     value instanceof Number || value instanceof String ||
     value instanceof Boolean || value instanceof BigInt
   ) {
-    return tag("$boxed", encode(value.valueOf(), path, stack));
+    return encodeBoxed(value, path, part);
   }
   const out: Record<string, EncodedValue> = {};
   const keys = Object.keys(value);
@@ -217,6 +185,6 @@ function encodeObject(
       stack,
     );
   }
-  if (keys.length === 1 && keys[0]!.startsWith("$")) return tag("$object", out);
+  if (isTagShaped(keys)) return tag("$object", out);
   return out;
 }

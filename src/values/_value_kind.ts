@@ -21,6 +21,26 @@ export const PLAIN = 0,
   ERROR = 9,
   KV_U64 = 10;
 
+/**
+ * The views on binary data a store keeps, by the name of their type (where
+ * the runtime has it: Float16Array is recent).
+ */
+export const VIEW_TYPES: readonly string[] = [
+  "DataView",
+  "Int8Array",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "Int16Array",
+  "Uint16Array",
+  "Int32Array",
+  "Uint32Array",
+  "Float16Array",
+  "Float32Array",
+  "Float64Array",
+  "BigInt64Array",
+  "BigUint64Array",
+];
+
 const getPrototypeOf = Object.getPrototypeOf;
 const objectPrototype = Object.prototype;
 const arrayPrototype = Array.prototype;
@@ -31,27 +51,13 @@ const hasOwn = Object.hasOwn;
 const BUILT_INS: Map<unknown, number> = (() => {
   type Type = { prototype: object } | undefined;
   const global = globalThis as unknown as Record<string, Type>;
-  const kinds: [string[], number][] = [
+  const kinds: [readonly string[], number][] = [
     [["Date"], DATE],
     [["RegExp"], REGEXP],
     [["Map"], MAP],
     [["Set"], SET],
     [["ArrayBuffer"], BUFFER],
-    [[
-      "DataView",
-      "Int8Array",
-      "Uint8Array",
-      "Uint8ClampedArray",
-      "Int16Array",
-      "Uint16Array",
-      "Int32Array",
-      "Uint32Array",
-      "Float16Array",
-      "Float32Array",
-      "Float64Array",
-      "BigInt64Array",
-      "BigUint64Array",
-    ], VIEW],
+    [VIEW_TYPES, VIEW],
     [["Number", "String", "Boolean", "BigInt"], BOXED],
     [[
       "Error",

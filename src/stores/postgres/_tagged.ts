@@ -1,6 +1,8 @@
 // The tagged JSON inside PostgresStorage's envelope (`codec.ts`): JSON where
-// an object with exactly one key starting with `$` is a tag. The tag names
-// are those of the session tools' JSON form (`$date`, `$map`, ...):
+// an object with exactly one key starting with `$` is a tag. The tags are
+// those of the session tools' JSON form, written to the same bytes by the
+// same code (`src/values/_tagged_json.ts`, which also says where the two
+// forms differ):
 //
 //   undefined            {"$undefined": null}
 //   NaN, ±Infinity, -0   {"$number": "NaN"}
@@ -11,16 +13,36 @@
 //   binary data          {"$Uint8Array": "<base64>"} (its type's name)
 //   boxed primitives     {"$boxed": <value>}
 //   an Error             {"$error": {name, message, stack?, cause?}}
-//   an array with holes or named members
-//                        {"$array": {"length": n, "entries": [[k, v], ...]}}
+//   a Deno.KvU64         {"$kvu64": "<digits>"}
 //   a plain object whose only key starts with `$`
 //                        {"$object": {...}}
 //
+// Only PostgreSQL's (the tools write these differently):
+//
+//   an array with holes or named members
+//                        {"$array": {"length": n, "entries": [[k, v], ...]}}
 //   an object met before {"$ref": n}  (the n-th object met, from 0, counting
 //                        each object when it is first met, before its parts)
 //
-// So shared references and cycles are kept.
+// So shared references and cycles are kept. An Error's name is written as
+// it is.
 import { SessionValueError } from "../../contract/errors.ts";
+import {
+  defineData,
+  encodeBoxed,
+  encodeBytes,
+  encodeDate,
+  encodeError,
+  encodeKvU64,
+  encodeMap,
+  encodePrimitive,
+  encodeRegExp,
+  encodeSet,
+  isTagShaped,
+  NOT_PRIMITIVE,
+  tag,
+  type Tagged,
+} from "../../values/_tagged_json.ts";
 import {
   ARRAY,
   BOXED,
@@ -35,44 +57,10 @@ import {
   REGEXP,
   SET,
   VIEW,
+  VIEW_TYPES,
 } from "../../values/_value_kind.ts";
 
-/** A value of tagged JSON: what `JSON.parse` gives. */
-export type Tagged =
-  | null
-  | boolean
-  | number
-  | string
-  | Tagged[]
-  | { [key: string]: Tagged };
-
-/** The binary types, by name. */
-export const VIEWS: string[] = [
-  "DataView",
-  "Int8Array",
-  "Uint8Array",
-  "Uint8ClampedArray",
-  "Int16Array",
-  "Uint16Array",
-  "Int32Array",
-  "Uint32Array",
-  "Float16Array",
-  "Float32Array",
-  "Float64Array",
-  "BigInt64Array",
-  "BigUint64Array",
-];
-
-/** The error types, by name. */
-export const ERRORS: Record<string, ErrorConstructor> = {
-  Error,
-  EvalError,
-  RangeError,
-  ReferenceError,
-  SyntaxError,
-  TypeError,
-  URIError,
-};
+export type { Tagged };
 
 /** A binary type. */
 export type View = new (buffer: ArrayBuffer) => ArrayBufferView;
@@ -81,24 +69,6 @@ export const global: Record<string, unknown> = globalThis as unknown as Record<
   string,
   unknown
 >;
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
-}
-
-/** Decodes base64. */
-export function fromBase64(text: string): ArrayBuffer {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes.buffer;
-}
-
-const tag = (name: string, value: Tagged): Tagged => ({ [name]: value });
 
 /**
  * Encodes a session value (already checked by `checkStorable`).
@@ -110,19 +80,8 @@ export function encodeTagged(key: string, value: unknown): Tagged {
   // parts); meeting it again writes `{"$ref": number}`.
   const ids = new Map<object, number>();
   const encode = (value: unknown, path: string): Tagged => {
-    switch (typeof value) {
-      case "string":
-      case "boolean":
-        return value;
-      case "undefined":
-        return tag("$undefined", null);
-      case "bigint":
-        return tag("$bigint", value.toString());
-      case "number":
-        return Number.isFinite(value) && !Object.is(value, -0)
-          ? value
-          : tag("$number", Object.is(value, -0) ? "-0" : String(value));
-    }
+    const primitive = encodePrimitive(value);
+    if (primitive !== NOT_PRIMITIVE) return primitive;
     if (value === null) return null;
     const object = value as object;
     const id = ids.get(object);
@@ -145,83 +104,33 @@ export function encodeTagged(key: string, value: unknown): Tagged {
         });
       }
       const out: Record<string, Tagged> = {};
-      // A data property even for `__proto__` (on Node.js an assignment
-      // would set the prototype).
-      for (const k of keys) {
-        Object.defineProperty(out, k, {
-          value: item(k),
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
-      }
-      return keys.length === 1 && keys[0]!.startsWith("$")
-        ? tag("$object", out)
-        : out;
+      for (const k of keys) defineData(out, k, item(k));
+      return isTagShaped(keys) ? tag("$object", out) : out;
     }
     switch (kind) {
-      case DATE: {
-        const time = (value as Date).getTime();
-        return tag(
-          "$date",
-          Number.isNaN(time) ? null : (value as Date).toISOString(),
-        );
-      }
+      case DATE:
+        return encodeDate(value as Date);
       case REGEXP:
-        return tag("$regexp", [
-          (value as RegExp).source,
-          (value as RegExp).flags,
-        ]);
+        return encodeRegExp(value as RegExp);
       case MAP:
-        return tag(
-          "$map",
-          [...(value as Map<unknown, unknown>)].map(([k, v], i) => [
-            encode(k, `${path}.<key ${i}>`),
-            encode(v, `${path}.<value ${i}>`),
-          ]),
-        );
+        return encodeMap(value as Map<unknown, unknown>, path, encode);
       case SET:
-        return tag(
-          "$set",
-          [...(value as Set<unknown>)].map((v, i) =>
-            encode(v, `${path}.<${i}>`)
-          ),
-        );
+        return encodeSet(value as Set<unknown>, path, encode);
       case BUFFER:
-        return tag(
-          "$ArrayBuffer",
-          toBase64(new Uint8Array(value as ArrayBuffer)),
-        );
+        return encodeBytes("ArrayBuffer", value as ArrayBuffer);
       case VIEW: {
-        const view = value as ArrayBufferView;
-        const name = VIEWS.find((n) =>
+        const name = VIEW_TYPES.find((n) =>
           typeof global[n] === "function" &&
           value instanceof (global[n] as View)
         ) ?? "Uint8Array";
-        return tag(
-          `$${name}`,
-          toBase64(
-            new Uint8Array(view.buffer, view.byteOffset, view.byteLength),
-          ),
-        );
+        return encodeBytes(name, value as ArrayBufferView);
       }
       case BOXED:
-        return tag(
-          "$boxed",
-          encode((value as { valueOf(): unknown }).valueOf(), path),
-        );
-      case ERROR: {
-        const error = value as Error;
-        const out: Record<string, Tagged> = {
-          name: error.name,
-          message: error.message,
-        };
-        if (typeof error.stack === "string") out.stack = error.stack;
-        if ("cause" in error) out.cause = encode(error.cause, `${path}.cause`);
-        return tag("$error", out);
-      }
+        return encodeBoxed(value, path, encode);
+      case ERROR:
+        return encodeError(value as Error, (value as Error).name, path, encode);
       case KV_U64:
-        return tag("$kvu64", (value as { value: bigint }).value.toString());
+        return encodeKvU64(value as { value: bigint });
     }
     throw new SessionValueError(key, `${path} cannot be encoded`);
   };

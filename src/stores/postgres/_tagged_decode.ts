@@ -1,30 +1,24 @@
 // Decoding the tagged JSON of `_tagged.ts`. Objects are numbered in the
 // order the encoder numbered them (each when it is created, before its
 // parts are decoded), so `{"$ref": n}` finds the n-th: shared references
-// and cycles come back as they were.
+// and cycles come back as they were. It reads back what `_tagged.ts` wrote
+// and checks little (a malformed tag is a TypeError without a path); the
+// session tools' decoder, which reads files people edit, is the strict one
+// (`src/values/_tagged_json.ts` says why the two differ).
+import { fromBase64 } from "../../values/_base64.ts";
 import {
-  ERRORS,
-  fromBase64,
-  global,
+  defineData,
+  ERROR_TYPES,
+  isTagShaped,
   type Tagged,
-  type View,
-  VIEWS,
-} from "./_tagged.ts";
+  taggedNumber,
+} from "../../values/_tagged_json.ts";
+import { VIEW_TYPES } from "../../values/_value_kind.ts";
+import { global, type View } from "./_tagged.ts";
 
 // The constructors as they were when this module loaded: a test's fake
 // clock may replace the global `Date` later.
 const DateType = Date;
-
-// A data property, even for the key `__proto__` (on Node.js an assignment
-// would set the prototype).
-function define(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, {
-    value,
-    writable: true,
-    enumerable: true,
-    configurable: true,
-  });
-}
 
 /**
  * Decodes tagged JSON.
@@ -35,7 +29,7 @@ export function decodeTagged(value: Tagged): unknown {
   const objects: unknown[] = [];
   const made = <T>(object: T): T => (objects.push(object), object);
   const fill = (out: object, body: Record<string, Tagged>) => {
-    for (const k of Object.keys(body)) define(out, k, decode(body[k]!));
+    for (const k of Object.keys(body)) defineData(out, k, decode(body[k]!));
     return out;
   };
   const decode = (value: Tagged): unknown => {
@@ -46,9 +40,7 @@ export function decodeTagged(value: Tagged): unknown {
       return out;
     }
     const keys = Object.keys(value);
-    if (keys.length !== 1 || !keys[0]!.startsWith("$")) {
-      return fill(made({}), value);
-    }
+    if (!isTagShaped(keys)) return fill(made({}), value);
     const name = keys[0]!.slice(1);
     const body = value[keys[0]!]!;
     const bad = () => new TypeError(`malformed tag $${name}`);
@@ -58,11 +50,11 @@ export function decodeTagged(value: Tagged): unknown {
       case "ref":
         if (typeof body !== "number" || !(body in objects)) throw bad();
         return objects[body];
-      case "number":
-        if (!["NaN", "Infinity", "-Infinity", "-0"].includes(body as string)) {
-          throw bad();
-        }
-        return body === "-0" ? -0 : Number(body);
+      case "number": {
+        const number = taggedNumber(body);
+        if (number === undefined) throw bad();
+        return number;
+      }
       case "bigint":
         if (typeof body !== "string") throw bad();
         return BigInt(body);
@@ -102,7 +94,7 @@ export function decodeTagged(value: Tagged): unknown {
           throw bad();
         }
         const out = made(new Array(length));
-        for (const [k, v] of entries) define(out, String(k), decode(v));
+        for (const [k, v] of entries) defineData(out, String(k), decode(v));
         return out;
       }
       case "error":
@@ -114,10 +106,12 @@ export function decodeTagged(value: Tagged): unknown {
         return made(type === undefined ? n : new type(n));
       }
       case "ArrayBuffer":
-        return made(fromBase64(body as string));
+        return made(fromBase64(body as string).buffer);
     }
-    if (VIEWS.includes(name) && typeof global[name] === "function") {
-      return made(new (global[name] as View)(fromBase64(body as string)));
+    if (VIEW_TYPES.includes(name) && typeof global[name] === "function") {
+      return made(
+        new (global[name] as View)(fromBase64(body as string).buffer),
+      );
     }
     throw bad();
   };
@@ -130,8 +124,8 @@ function decodeError(
   decode: (value: Tagged) => unknown,
 ): Error {
   const { name, message, stack } = body;
-  const type = Object.hasOwn(ERRORS, name as string)
-    ? ERRORS[name as string]!
+  const type = Object.hasOwn(ERROR_TYPES, name as string)
+    ? ERROR_TYPES[name as string]!
     : Error;
   const error = made(new type(String(message)));
   if (typeof stack === "string") error.stack = stack;

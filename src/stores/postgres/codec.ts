@@ -13,41 +13,12 @@
 //   to be shaped like an envelope is itself stored in one, so it reads back
 //   unchanged. Shared references and cycles are kept (as `$ref` tags).
 import { checkStorable } from "../../values/_storable.ts";
-import { ARRAY, isDense, kindOf, PLAIN } from "../../values/_value_kind.ts";
+import { isExactJson } from "../../values/_json_exact.ts";
+import { kindOf } from "../../values/_value_kind.ts";
 import { encodeTagged, type Tagged } from "./_tagged.ts";
 import { decodeTagged } from "./_tagged_decode.ts";
 
 const MARK = "$sessionkit";
-
-// Whether JSON.stringify/JSON.parse give back exactly `value`: an object
-// met twice (a shared reference, a cycle) is not plain, as JSON would write
-// it twice.
-function isPlain(value: unknown, seen: Set<object>): boolean {
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return true;
-    case "number":
-      return Number.isFinite(value) && !Object.is(value, -0);
-    case "object":
-      break;
-    default:
-      return false;
-  }
-  if (value === null) return true;
-  if (seen.has(value)) return false;
-  const kind = kindOf(value);
-  if (kind !== PLAIN && kind !== ARRAY) return false;
-  seen.add(value);
-  const keys = Object.keys(value);
-  if (kind === ARRAY && !isDense(keys, (value as unknown[]).length)) {
-    return false;
-  }
-  for (const key of keys) {
-    if (!isPlain((value as Record<string, unknown>)[key], seen)) return false;
-  }
-  return true;
-}
 
 function looksLikeEnvelope(value: unknown): boolean {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -65,7 +36,8 @@ function looksLikeEnvelope(value: unknown): boolean {
  */
 export function encodeSession(key: string, value: unknown): string {
   checkStorable(key, value);
-  if (isPlain(value, new Set()) && !looksLikeEnvelope(value)) {
+  // Every object kept as data counts as plain (a null prototype too).
+  if (isExactJson(value, kindOf) && !looksLikeEnvelope(value)) {
     return JSON.stringify(value);
   }
   return JSON.stringify({ [MARK]: 1, value: encodeTagged(key, value) });

@@ -4,14 +4,24 @@
 // marker is not JSON, so no JSON text is ever taken for it, and an old
 // storage-redis bot fails loudly on it instead of misreading it).
 import { SessionValueError } from "../../contract/errors.ts";
+import { fromBase64, toBase64 } from "../../values/_base64.ts";
+import { isExactJson } from "../../values/_json_exact.ts";
 import { deserialiseValue, serialiseValue } from "../../values/_v8.ts";
+import { ARRAY, PLAIN } from "../../values/_value_kind.ts";
 
 /** The start of a value in the V8 encoding. */
 export const V8_MARK = "#sessionkit:v8:";
 
-const MAX_DEPTH = 1000;
-const objectProto = Object.prototype;
-const arrayProto = Array.prototype;
+// Which objects count as plain data here: only this realm's plain objects
+// and arrays. An object of null prototype or from another realm goes to V8
+// (PostgreSQL writes those as JSON): it reads back the same either way, but
+// the rule decides the bytes written, so it stays as it has always been.
+function jsonKind(object: object): number {
+  const proto = Object.getPrototypeOf(object);
+  if (proto === Object.prototype) return PLAIN;
+  if (proto === Array.prototype && Array.isArray(object)) return ARRAY;
+  return -1;
+}
 
 /**
  * Whether `JSON.parse(JSON.stringify(value))` gives back exactly `value`:
@@ -20,42 +30,7 @@ const arrayProto = Array.prototype;
  * object twice (a shared reference would come back as two copies).
  */
 export function isJsonSafe(value: unknown): boolean {
-  return jsonSafe(value, 0, new Set());
-}
-
-function jsonSafe(value: unknown, depth: number, seen: Set<object>): boolean {
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return true;
-    case "number":
-      return Number.isFinite(value) && !Object.is(value, -0);
-    case "object":
-      break;
-    default:
-      return false;
-  }
-  if (value === null) return true;
-  if (depth > MAX_DEPTH || seen.has(value)) return false;
-  seen.add(value);
-  const proto = Object.getPrototypeOf(value);
-  if (proto === arrayProto) {
-    const array = value as unknown[];
-    if (!Array.isArray(array)) return false;
-    const length = array.length;
-    if (Object.keys(array).length !== length) return false;
-    for (let i = 0; i < length; i++) {
-      if (!(i in array) || !jsonSafe(array[i], depth + 1, seen)) return false;
-    }
-    return true;
-  }
-  if (proto !== objectProto) return false;
-  const record = value as Record<string, unknown>;
-  for (const name in record) {
-    if (!Object.hasOwn(record, name)) continue;
-    if (!jsonSafe(record[name], depth + 1, seen)) return false;
-  }
-  return true;
+  return isExactJson(value, jsonKind);
 }
 
 /**
@@ -65,21 +40,6 @@ function jsonSafe(value: unknown, depth: number, seen: Set<object>): boolean {
 export function encodeSession(key: string, value: unknown): string {
   if (isJsonSafe(value)) return JSON.stringify(value);
   return V8_MARK + toBase64(serialiseValue(key, value, "Redis"));
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
-}
-
-function fromBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
 
 /**

@@ -1,5 +1,8 @@
 // Test helpers for the session CLI and the project's `deno` commands, run
-// for real as subprocesses: what they print and how they end.
+// for real as subprocesses: what they print and how they end, the inspector
+// (`serve`) started in the background, and a store over a KV file.
+import { DenoKvStorage } from "../kv.ts";
+
 /** The project folder. */
 export const ROOT = new URL("..", import.meta.url);
 
@@ -70,4 +73,46 @@ export function cli(
  */
 export function devCli(args: string[], stdin = ""): Promise<Run> {
   return cli(args, stdin, { flags: ["--config", "deno.dev.json"] });
+}
+
+/**
+ * Starts `deno run -A FLAGS cli.ts serve --kv PATH` (stderr inherited);
+ * returns the URL it printed (with its token) and the process.
+ */
+export async function startServe(
+  path: string,
+  flags: string[] = [],
+): Promise<{ url: string; child: Deno.ChildProcess }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...flags, "cli.ts", "serve", "--kv", path],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "inherit",
+    stdin: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`serve exited before printing its URL: ${text}`);
+    text += value;
+  }
+  reader.releaseLock();
+  child.stdout.cancel().catch(() => {});
+  const url = text.match(/http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/)?.[0];
+  if (url === undefined) throw new Error(`no URL in ${text}`);
+  return { url, child };
+}
+
+/** Opens the KV file, runs `fn` on a session store over it, closes it. */
+export async function withStore<T>(
+  path: string,
+  fn: (storage: DenoKvStorage<unknown>) => Promise<T>,
+): Promise<T> {
+  const kv = await Deno.openKv(path);
+  try {
+    return await fn(new DenoKvStorage<unknown>(kv));
+  } finally {
+    kv.close();
+  }
 }

@@ -1,47 +1,10 @@
-// Helpers of the inspector test: the `serve` subprocess, the headless
-// browser, and page actions written without the DOM library.
+// Helpers of the inspector tests: the `serve` subprocess and a store over
+// the KV file (from _cli.ts), the headless browser, and page actions written
+// without the DOM library.
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
-import { DenoKvStorage } from "../kv.ts";
+export { ROOT, startServe, withStore } from "./_cli.ts";
 
-export const ROOT = new URL("..", import.meta.url);
 const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
-
-export async function withStore<T>(
-  path: string,
-  fn: (storage: DenoKvStorage<unknown>) => Promise<T>,
-): Promise<T> {
-  const kv = await Deno.openKv(path);
-  try {
-    return await fn(new DenoKvStorage<unknown>(kv));
-  } finally {
-    kv.close();
-  }
-}
-
-export async function startServe(path: string): Promise<{
-  url: string;
-  child: Deno.ChildProcess;
-}> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli.ts", "serve", "--kv", path],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "inherit",
-    stdin: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`serve exited before printing its URL: ${text}`);
-    text += value;
-  }
-  reader.releaseLock();
-  child.stdout.cancel().catch(() => {});
-  const url = text.match(/http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/)?.[0];
-  if (url === undefined) throw new Error(`no URL in ${text}`);
-  return { url, child };
-}
 
 export async function launch(profile: string): Promise<Browser> {
   try {

@@ -1,10 +1,9 @@
 // The session CLI, run for real: `deno run -A cli.ts ...` subprocesses on a
 // KV file holding a small, a chunked (200 KiB) and a structured-types
 // session.
-import { DenoKvStorage } from "../kv.ts";
 import { decodeValue } from "../cli.ts";
 import { assert, assertEquals } from "./deps.ts";
-import { cli, ROOT, runDeno } from "./_cli.ts";
+import { cli, ROOT, runDeno, withStore } from "./_cli.ts";
 
 export const SESSIONS: Record<string, unknown> = {
   small: { count: 1, name: "Ada" },
@@ -28,19 +27,6 @@ export const SESSIONS: Record<string, unknown> = {
     dollar: { $date: "not a tag" },
   },
 };
-
-/** Opens the KV file, runs `fn` on a session store over it, closes it. */
-export async function withStore<T>(
-  path: string,
-  fn: (storage: DenoKvStorage<unknown>) => Promise<T>,
-): Promise<T> {
-  const kv = await Deno.openKv(path);
-  try {
-    return await fn(new DenoKvStorage<unknown>(kv));
-  } finally {
-    kv.close();
-  }
-}
 
 /** A temp KV file with the three sessions. */
 export async function seededKv(dir: string): Promise<string> {

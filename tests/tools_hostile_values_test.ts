@@ -3,10 +3,9 @@
 // holding a cycle, and an import line whose value is `undefined`. Everything
 // runs for real: `deno run cli.ts ...` subprocesses with V8's heap capped at
 // 256 MB, and the inspector's JSON API from a `serve` subprocess.
-import { DenoKvStorage } from "../kv.ts";
 import { decodeValue } from "../cli.ts";
 import { assert, assertEquals } from "./deps.ts";
-import { cli as runCli, ROOT, type Run } from "./_cli.ts";
+import { cli as runCli, type Run, startServe, withStore } from "./_cli.ts";
 
 const HEAP = "--v8-flags=--max-old-space-size=256";
 const HOLE_AT = 123456789;
@@ -22,42 +21,14 @@ function cli(args: string[], stdin = ""): Promise<Run> {
   return runCli(args, stdin, { flags: [HEAP] });
 }
 
-async function withStore<T>(
-  path: string,
-  fn: (storage: DenoKvStorage<unknown>) => Promise<T>,
-): Promise<T> {
-  const kv = await Deno.openKv(path);
-  try {
-    return await fn(new DenoKvStorage<unknown>(kv));
-  } finally {
-    kv.close();
-  }
-}
-
-/** `serve` in a subprocess with the heap capped: its origin and token. */
+/** `serve` in a subprocess with the heap capped: its JSON API and process. */
 async function serve(path: string): Promise<{
   api: (path: string) => Promise<{ status: number; body: unknown }>;
   child: Deno.ChildProcess;
 }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", HEAP, "cli.ts", "serve", "--kv", path],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "inherit",
-    stdin: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`serve exited before printing its URL: ${text}`);
-    text += value;
-  }
-  reader.releaseLock();
-  child.stdout.cancel().catch(() => {});
-  const url = new URL(
-    text.match(/http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/)![0],
-  );
+  const started = await startServe(path, [HEAP]);
+  const { child } = started;
+  const url = new URL(started.url);
   const token = url.searchParams.get("token")!;
   const api = async (path: string) => {
     const response = await fetch(new URL(path, url.origin), {

@@ -1,6 +1,7 @@
-// What `DenoKvStorage` needs to offer the lease (its option `lease`): the
-// option checked, the `acquireLease` hook the session middleware calls, and
-// recognising the store's own lease among a write's options.
+// What `DenoKvStorage` needs to offer the lease (its option `lease`, checked
+// by `../../contract/_lease_option.ts` as every store's): the `acquireLease`
+// hook the session middleware calls, and recognising the store's own lease
+// among a write's options.
 
 import type {
   AcquireLeaseOptions,
@@ -10,33 +11,11 @@ import type {
 } from "../../contract/storage_adapter.ts";
 import type { LeaseAtomic, LeaseKey, LeaseKv } from "./_lease_kv.ts";
 import { SessionLeaseLostError } from "../../contract/lease_errors.ts";
+import { DEFAULT_MAX_HOLD } from "../../contract/_lease_option.ts";
 import { acquireLease, KvLease } from "./lease.ts";
 
-/** The option `lease` of `DenoKvStorage`. */
-export type LeaseOption = boolean | { timeToLive?: number };
-
-/** The lease's time to live with `lease: true`: 10 seconds. */
-export const DEFAULT_LEASE_TTL = 10_000;
-/** The longest hold when the middleware does not say (its `lockTimeout`). */
-export const DEFAULT_MAX_HOLD = 30_000;
 /** The key part of a session's lease, under its head key. */
 export const LEASE_PART = "~lease";
-
-/** The lease's time to live, or `undefined` if the lease is off. */
-export function leaseTimeToLive(
-  option: LeaseOption = false,
-): number | undefined {
-  if (option === false) return undefined;
-  const ttl = option === true
-    ? DEFAULT_LEASE_TTL
-    : option.timeToLive ?? DEFAULT_LEASE_TTL;
-  if (!(typeof ttl === "number" && ttl > 0 && Number.isFinite(ttl))) {
-    throw new RangeError(
-      `lease.timeToLive must be a positive number of milliseconds, got ${ttl}`,
-    );
-  }
-  return ttl;
-}
 
 /**
  * The store's `acquireLease`: the lease of session `key` lives under its

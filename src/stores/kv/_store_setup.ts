@@ -8,7 +8,8 @@ import type {
   AcquireLeaseOptions,
   SessionLease,
 } from "../../contract/storage_adapter.ts";
-import { leaseAcquirer, leaseTimeToLive } from "./_lease_store.ts";
+import { leaseAcquirer } from "./_lease_store.ts";
+import { leaseTimeToLive } from "../../contract/_lease_option.ts";
 import { KvStore } from "./_kv_store.ts";
 import { registerWriter } from "./commit_extras.ts";
 import { assertKvHandle, type KvLike } from "./kv_like.ts";

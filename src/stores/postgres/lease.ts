@@ -20,33 +20,13 @@
 // statement to any connection.
 import { SessionConflictError } from "../../contract/errors.ts";
 import { leaseRenewalDelay } from "../../contract/_timers.ts";
+import { DEFAULT_MAX_HOLD } from "../../contract/_lease_option.ts";
 import type {
   AcquireLeaseOptions,
   SessionLease,
 } from "../../contract/storage_adapter.ts";
 import type { Row, Runner } from "./client.ts";
 import type { LeaseStatements } from "./statements.ts";
-
-/** The lease's time to live with `lease: true`: 10 seconds. */
-export const DEFAULT_LEASE_TTL = 10_000;
-/** The longest hold when the middleware does not say (its `lockTimeout`). */
-export const DEFAULT_MAX_HOLD = 30_000;
-
-/** The lease's time to live, or `undefined` if the lease is off. */
-export function leaseTimeToLive(
-  option: boolean | { timeToLive?: number } = false,
-): number | undefined {
-  if (option === false) return undefined;
-  const ttl = option === true
-    ? DEFAULT_LEASE_TTL
-    : option.timeToLive ?? DEFAULT_LEASE_TTL;
-  if (!(typeof ttl === "number" && ttl > 0 && Number.isFinite(ttl))) {
-    throw new RangeError(
-      `lease.timeToLive must be a positive number of milliseconds, got ${ttl}`,
-    );
-  }
-  return ttl;
-}
 
 /** Thrown at the write of an update whose lease another instance took. */
 export function leaseLost(key: string): SessionConflictError {

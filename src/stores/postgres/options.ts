@@ -1,5 +1,5 @@
 // The options of PostgresStorage, and their checks.
-import { leaseTimeToLive } from "./lease.ts";
+import { leaseTimeToLive } from "../../contract/_lease_option.ts";
 
 /** Options of `PostgresStorage.create`. */
 export interface PostgresStorageOptions {

@@ -18,27 +18,6 @@ import type { Send } from "./client.ts";
 import { ACQUIRE, RELEASE, RENEW, run } from "./scripts.ts";
 import type { SessionKeys } from "./keys.ts";
 
-/** The lease's time to live with `lease: true`: 10 seconds. */
-export const DEFAULT_LEASE_TTL = 10_000;
-/** The longest hold when the middleware does not say (its `lockTimeout`). */
-export const DEFAULT_MAX_HOLD = 30_000;
-
-/** The lease's time to live, or `undefined` if the lease is off. */
-export function leaseTimeToLive(
-  option: boolean | { timeToLive?: number } = false,
-): number | undefined {
-  if (option === false) return undefined;
-  const ttl = option === true
-    ? DEFAULT_LEASE_TTL
-    : option.timeToLive ?? DEFAULT_LEASE_TTL;
-  if (!(typeof ttl === "number" && ttl > 0 && Number.isFinite(ttl))) {
-    throw new RangeError(
-      `lease.timeToLive must be a positive number of milliseconds, got ${ttl}`,
-    );
-  }
-  return ttl;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function pollDelay(round: number, claimer: boolean): number {

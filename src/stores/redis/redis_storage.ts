@@ -14,15 +14,15 @@ import type {
 } from "../../contract/storage_adapter.ts";
 import { KNOWN_VERSION } from "../../contract/_known_version.ts";
 import { REWRITE } from "../../contract/_rewrite.ts";
+import {
+  DEFAULT_MAX_HOLD,
+  leaseTimeToLive,
+} from "../../contract/_lease_option.ts";
 import { type RedisCommands, redisCommands } from "./client.ts";
 import type { RedisClientLike } from "./client.ts";
 import { decodeSession } from "./codec.ts";
 import { type SessionKeys, sessionKeys } from "./keys.ts";
-import {
-  acquireRedisLease,
-  DEFAULT_MAX_HOLD,
-  leaseTimeToLive,
-} from "./lease.ts";
+import { acquireRedisLease } from "./lease.ts";
 import { putSession } from "./put.ts";
 import { listSessions } from "./listing.ts";
 import {

@@ -13,7 +13,8 @@ import type {
   VersionedValue,
 } from "../../contract/storage_adapter.ts";
 import type { Row, Runner, Statement } from "./client.ts";
-import { decodeSession, encodeSession, utf8Length } from "./codec.ts";
+import { decodeSession, encodeSession } from "./codec.ts";
+import { utf8Length } from "../../values/_utf8.ts";
 import type { PostgresLease } from "./lease.ts";
 import { listPages } from "./listing.ts";
 import type { ResolvedOptions } from "./options.ts";

@@ -43,27 +43,6 @@ export function encodeSession(key: string, value: unknown): string {
 }
 
 /**
- * The number of bytes Redis stores for `text`: its UTF-8 length (a lone
- * surrogate is sent as U+FFFD, 3 bytes).
- */
-export function storedBytes(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) bytes += 1;
-    else if (
-      code >= 0xd800 && code < 0xdc00 &&
-      (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
-    ) {
-      bytes += 2; // 4 bytes for the pair of 2 code units
-      i++;
-    } else bytes += 2;
-  }
-  return bytes;
-}
-
-/**
  * The value stored as `text`. A text that is neither JSON nor the V8
  * encoding throws a `SessionValueError` naming the key.
  */

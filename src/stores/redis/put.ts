@@ -12,7 +12,8 @@ import { SessionLeaseLostError } from "../../contract/lease_errors.ts";
 import { isRewrite } from "../../contract/_rewrite.ts";
 import { checkStorable } from "../../values/_storable.ts";
 import type { Send } from "./client.ts";
-import { encodeSession, storedBytes } from "./codec.ts";
+import { encodeSession } from "./codec.ts";
+import { utf8Length } from "../../values/_utf8.ts";
 import type { SessionKeys } from "./keys.ts";
 import { RedisLease } from "./lease.ts";
 import type { ResolvedRedisOptions } from "./options.ts";
@@ -37,7 +38,7 @@ function encoded(put: Put, maxBytes: number): string {
   checkStorable(put.key, put.value);
   const text = encodeSession(put.key, put.value);
   if (text.length > maxBytes / 3 && !isRewrite(put.options)) {
-    const bytes = storedBytes(text);
+    const bytes = utf8Length(text);
     if (bytes > maxBytes) {
       throw new SessionValueError(
         put.key,

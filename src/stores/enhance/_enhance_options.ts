@@ -10,6 +10,7 @@ import {
   type Migrations,
   sortMigrations,
 } from "./_migrations.ts";
+import { checkRefreshRatio } from "../../contract/_option_checks.ts";
 
 /** Options of {@linkcode enhanceStorage}. */
 export interface MigrationOptions<T> {
@@ -74,14 +75,7 @@ export function checkOptions<T>(options: MigrationOptions<T>): Enhancement<T> {
       `millisecondsToLive must be a positive number, got ${millisecondsToLive}`,
     );
   }
-  if (
-    typeof refreshRatio !== "number" || !(refreshRatio >= 0) ||
-    refreshRatio > 1
-  ) {
-    throw new RangeError(
-      `refreshRatio must be a number from 0 to 1, got ${refreshRatio}`,
-    );
-  }
+  checkRefreshRatio(refreshRatio);
   const ttl = millisecondsToLive === Infinity ? undefined : millisecondsToLive;
   return {
     storage,

@@ -1,5 +1,9 @@
 // The options of DenoKvStorage, and their checks.
 import type { KvKey } from "./kv_like.ts";
+import {
+  checkRefreshRatio,
+  checkTimeToLive,
+} from "../../contract/_option_checks.ts";
 
 /** Options of `DenoKvStorage`. */
 export interface DenoKvStorageOptions {
@@ -65,23 +69,8 @@ export function resolveOptions(options: DenoKvStorageOptions): ResolvedOptions {
   if (!Array.isArray(prefix)) {
     throw new TypeError("The prefix must be an array of KV key parts");
   }
-  if (
-    timeToLive !== undefined &&
-    !(typeof timeToLive === "number" && timeToLive > 0 &&
-      Number.isFinite(timeToLive))
-  ) {
-    throw new RangeError(
-      `timeToLive must be a positive number of milliseconds, got ${timeToLive}`,
-    );
-  }
-  if (
-    typeof refreshRatio !== "number" || !(refreshRatio >= 0) ||
-    refreshRatio > 1
-  ) {
-    throw new RangeError(
-      `refreshRatio must be a number from 0 to 1, got ${refreshRatio}`,
-    );
-  }
+  checkTimeToLive(timeToLive);
+  checkRefreshRatio(refreshRatio);
   if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) {
     throw new RangeError(
       `maxBytes must be a positive integer, got ${maxBytes}`,

@@ -2,6 +2,8 @@
 // The options of the memory store, and how its two constructor forms
 // (grammY's `(timeToLive, options)` and `(options)`) are read and checked.
 
+import { checkTimeToLive } from "../../contract/_option_checks.ts";
+
 /** Options of {@linkcode MemorySessionStorage}. */
 export interface MemorySessionStorageOptions {
   /**
@@ -57,14 +59,7 @@ export function memoryStoreSettings(
   } else {
     timeToLive ??= options.timeToLive;
   }
-  if (
-    timeToLive !== undefined &&
-    !(typeof timeToLive === "number" && timeToLive > 0)
-  ) {
-    throw new RangeError(
-      `timeToLive must be a positive number of milliseconds, got ${timeToLive}`,
-    );
-  }
+  checkTimeToLive(timeToLive, true); // Infinity: never expire
   const { maxEntries, copy = true } = options;
   if (
     maxEntries !== undefined &&

@@ -1,5 +1,9 @@
 // The options of PostgresStorage, and their checks.
 import { leaseTimeToLive } from "../../contract/_lease_option.ts";
+import {
+  checkRefreshRatio,
+  checkTimeToLive,
+} from "../../contract/_option_checks.ts";
 
 /** Options of `PostgresStorage.create`. */
 export interface PostgresStorageOptions {
@@ -87,23 +91,8 @@ export function resolveOptions(
   if (typeof table !== "string" || table === "" || table.includes("\0")) {
     throw new TypeError(`table must be a non-empty table name, got ${table}`);
   }
-  if (
-    timeToLive !== undefined &&
-    !(typeof timeToLive === "number" && timeToLive > 0 &&
-      Number.isFinite(timeToLive))
-  ) {
-    throw new RangeError(
-      `timeToLive must be a positive number of milliseconds, got ${timeToLive}`,
-    );
-  }
-  if (
-    typeof refreshRatio !== "number" || !(refreshRatio >= 0) ||
-    refreshRatio > 1
-  ) {
-    throw new RangeError(
-      `refreshRatio must be a number from 0 to 1, got ${refreshRatio}`,
-    );
-  }
+  checkTimeToLive(timeToLive);
+  checkRefreshRatio(refreshRatio);
   return {
     table,
     timeToLive: timeToLive === undefined ? undefined : Math.ceil(timeToLive),

@@ -9,6 +9,14 @@ function roundTrip(value: unknown): unknown {
 }
 
 Deno.test("tagged JSON encoding", async (t) => {
+  await t.step("keeps a Float16Array, which Deno KV keeps too", () => {
+    // Deno has Float16Array (Node.js 20 does not: there no session holds one).
+    const value = { half: new Float16Array([1.5, -0, 65504]) };
+    const text = JSON.stringify(encodeValue(value));
+    assertEquals(text, '{"half":{"$Float16Array":"AD4AgP97"}}');
+    assertEquals(decodeValue(JSON.parse(text)), value);
+  });
+
   await t.step("keeps every value type KV keeps", () => {
     const values: unknown[] = [
       undefined,

@@ -6,6 +6,8 @@
 import { fromBase64 as decodeBase64 } from "../values/_base64.ts";
 import { pathSegment } from "../values/_value_path.ts";
 
+import { VIEW_TYPES } from "../values/_value_kind.ts";
+
 export { arrayIndex } from "../values/_value_kind.ts";
 
 /**
@@ -21,23 +23,29 @@ export type EncodedValue =
   | EncodedValue[]
   | { [key: string]: EncodedValue };
 
-// The typed arrays the tools know (no Float16Array, which PostgresStorage
-// and the stores keep: the tools refuse it as an unknown typed array).
-export const TYPED_ARRAYS = {
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-} as const;
-export type TypedArrayName = keyof typeof TYPED_ARRAYS;
-export type TypedArray = InstanceType<(typeof TYPED_ARRAYS)[TypedArrayName]>;
+/** A typed array type (`Uint8Array`, ...). */
+export interface TypedArrayType {
+  new (
+    buffer: ArrayBuffer,
+    byteOffset: number,
+    length: number,
+  ): ArrayBufferView;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/**
+ * The typed array types a store keeps, by name: those of `VIEW_TYPES` this
+ * runtime has (Float16Array is recent: Deno has it, Node.js 20 does not).
+ */
+export const TYPED_ARRAYS: Readonly<Record<string, TypedArrayType>> = Object
+  .fromEntries(
+    VIEW_TYPES.flatMap((name) => {
+      const type = (globalThis as Record<string, unknown>)[name];
+      return name !== "DataView" && typeof type === "function"
+        ? [[name, type as TypedArrayType]]
+        : [];
+    }),
+  );
 
 export function kvU64Class():
   | (new (value: bigint) => { value: bigint })

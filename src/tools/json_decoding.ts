@@ -24,8 +24,6 @@ import {
   parseBigInt,
   propertyPath,
   TYPED_ARRAYS,
-  type TypedArray,
-  type TypedArrayName,
 } from "./_tagged.ts";
 
 /**
@@ -260,7 +258,7 @@ function decodeTagged(name: string, body: unknown, path: string): unknown {
   const typed = name.slice(1);
   if (Object.hasOwn(TYPED_ARRAYS, typed)) {
     const bytes = fromBase64(expectString(body, where, "the bytes"), where);
-    const Type = TYPED_ARRAYS[typed as TypedArrayName];
+    const Type = TYPED_ARRAYS[typed]!;
     if (bytes.byteLength % Type.BYTES_PER_ELEMENT !== 0) {
       throw new TypeError(
         `${where}: ${bytes.byteLength} bytes is not a whole number of elements`,
@@ -270,7 +268,7 @@ function decodeTagged(name: string, body: unknown, path: string): unknown {
       bytes.buffer,
       0,
       bytes.byteLength / Type.BYTES_PER_ELEMENT,
-    ) as TypedArray;
+    );
   }
   throw new TypeError(
     `${path}: unknown tag "${name}" (an object whose only key starts with "$" is a tagged value; write a plain one as { "$object": { ... } })`,

@@ -57,7 +57,6 @@ import {
   kvU64Class,
   propertyPath,
   TYPED_ARRAYS,
-  type TypedArrayName,
 } from "./_tagged.ts";
 
 export type { EncodedValue };
@@ -155,7 +154,7 @@ function encodeObject(
     const name = value instanceof DataView
       ? "DataView"
       : Object.keys(TYPED_ARRAYS).find((n) =>
-        value instanceof TYPED_ARRAYS[n as TypedArrayName]
+        value instanceof TYPED_ARRAYS[n]!
       );
     if (name === undefined) {
       throw new TypeError(`${path} is an unknown typed array`);

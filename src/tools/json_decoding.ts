@@ -9,6 +9,7 @@
 // this form and PostgresStorage's differ); this decoder is the strict one:
 // a malformed tag, an unknown name or field is refused with its path.
 import {
+  defineData,
   ERROR_TYPES,
   isTagShaped,
   taggedNumber,
@@ -64,7 +65,8 @@ export function decodeValue(json: unknown, path = "value"): unknown {
   if (isTagShaped(keys)) return decodeTagged(keys[0]!, record[keys[0]!], path);
   const out: Record<string, unknown> = {};
   for (const key of keys) {
-    out[key] = decodeValue(record[key], propertyPath(path, key));
+    // A data property even for `__proto__` (see the encoder).
+    defineData(out, key, decodeValue(record[key], propertyPath(path, key)));
   }
   return out;
 }
@@ -250,7 +252,7 @@ function decodeTagged(name: string, body: unknown, path: string): unknown {
       const fields = expectObject(body, where, "the object");
       const out: Record<string, unknown> = {};
       for (const [key, v] of Object.entries(fields)) {
-        out[key] = decodeValue(v, propertyPath(path, key));
+        defineData(out, key, decodeValue(v, propertyPath(path, key)));
       }
       return out;
     }

@@ -37,6 +37,7 @@
 // module writes the rest (`$array` with `items`, no `$ref`, listed error
 // names) and names the path of what it refuses.
 import {
+  defineData,
   encodeBoxed,
   encodeBytes,
   encodeDate,
@@ -130,10 +131,14 @@ function encodeArray(
   // Holes or named properties: only what exists is written.
   const items: Record<string, EncodedValue> = {};
   for (const key of keys) {
-    items[key] = encode(
-      (value as unknown as Record<string, unknown>)[key],
-      arrayIndex(key) === -1 ? propertyPath(path, key) : `${path}[${key}]`,
-      stack,
+    defineData(
+      items,
+      key,
+      encode(
+        (value as unknown as Record<string, unknown>)[key],
+        arrayIndex(key) === -1 ? propertyPath(path, key) : `${path}[${key}]`,
+        stack,
+      ),
     );
   }
   return tag("$array", { length, items });
@@ -178,10 +183,16 @@ function encodeObject(
   const out: Record<string, EncodedValue> = {};
   const keys = Object.keys(value);
   for (const key of keys) {
-    out[key] = encode(
-      (value as Record<string, unknown>)[key],
-      propertyPath(path, key),
-      stack,
+    // A data property even for `__proto__` (an assignment sets the
+    // prototype on Node.js, and the key would be lost).
+    defineData(
+      out,
+      key,
+      encode(
+        (value as Record<string, unknown>)[key],
+        propertyPath(path, key),
+        stack,
+      ),
     );
   }
   if (isTagShaped(keys)) return tag("$object", out);

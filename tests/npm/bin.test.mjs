@@ -102,6 +102,18 @@ test("set from standard input, export, delete", async () => {
   assert.equal(gone.code, 1);
 });
 
+test("a key named __proto__ is kept by set and get (Node.js assigns it as the prototype)", async () => {
+  const text = '{"__proto__":{"x":1},"n":{"__proto__":[2]}}';
+  const set = await sessions(["set", "9", "--kv", "./bot.sqlite"], bot, text);
+  assert.equal(set.code, 0, set.stderr);
+  const get = await sessions(["get", "9", "--kv", "./bot.sqlite"], bot);
+  assert.equal(get.code, 0, get.stderr);
+  // JSON.parse makes own "__proto__" properties, as the session has.
+  assert.deepEqual(JSON.parse(get.stdout), JSON.parse(text));
+  const deleted = await sessions(["delete", "9", "--kv", "./bot.sqlite"], bot);
+  assert.equal(deleted.code, 0, deleted.stderr);
+});
+
 test("serve: the inspector page on Node.js, stopped by SIGTERM", async () => {
   const child = spawn(
     join(bot, "node_modules", ".bin", "grammy-sessions"),

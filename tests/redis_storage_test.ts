@@ -1,5 +1,6 @@
 // RedisStorage on a real redis-server: clients it takes and refuses, the
 // compare-and-set, values of every kind, maxBytes, expiry, failures.
+import { Buffer } from "node:buffer";
 import { createClient } from "redis";
 import { RedisStorage } from "../redis.ts";
 import {
@@ -80,6 +81,46 @@ Deno.test("RedisStorage: compare-and-set refuses a stale version, also after A->
     // A delete through compare-and-set, then "absent" is the version.
     assert((await a.compareAndSet("1", won.version, undefined)).ok);
     assertStrictEquals(await client.exists("1", "{1}~sk:v"), 0);
+  });
+});
+
+Deno.test("RedisStorage: versions of short and long texts, with and without a time to live, catch a foreign write", async () => {
+  await withRedis(async (client) => {
+    for (const options of [{}, { timeToLive: 60_000 }]) {
+      // 30 and 3,000 characters: kept whole in the version, or hashed.
+      for (const size of [30, 3000]) {
+        const note = "ü".repeat(size);
+        const key = `v${options.timeToLive ?? 0}-${size}`;
+        const a = new RedisStorage<{ n: number; note: string }>(
+          client,
+          options,
+        );
+        const b = new RedisStorage<{ n: number; note: string }>(
+          client,
+          options,
+        );
+        const wrote = await a.compareAndSet(key, null, { n: 1, note });
+        assert(wrote.ok);
+        // The version a write gives is the version a read sees.
+        const read = await b.readWithVersion(key);
+        assertEquals(read, { value: { n: 1, note }, version: wrote.version });
+        // An older bot (storage-redis: a plain SET of JSON) writes between.
+        await client.set(key, JSON.stringify({ n: 2, note }));
+        assert(!(await b.compareAndSet(key, read.version, { n: 9, note })).ok);
+        assertEquals(JSON.parse((await client.get(key))!).n, 2);
+        const fresh = await b.readWithVersion(key);
+        assert((await b.compareAndSet(key, fresh.version, { n: 3, note })).ok);
+        assertEquals((await a.read(key))?.n, 3);
+      }
+    }
+    // A text that is not valid UTF-8 (written by another program) decodes
+    // with U+FFFD; its version is still the one the write script sees.
+    await client.set("bad", Buffer.from([0x22, 0xff, 0x22])); // "\xff"
+    const storage = new RedisStorage<string>(client);
+    const odd = await storage.readWithVersion("bad");
+    assertStrictEquals(odd.value, "\uFFFD");
+    assert((await storage.compareAndSet("bad", odd.version, "fixed")).ok);
+    assertStrictEquals(await client.get("bad"), '"fixed"');
   });
 });
 
@@ -188,17 +229,21 @@ Deno.test("RedisStorage: a failing command and a server that is down name the ke
   await withRedis(async (client, server) => {
     const storage = new RedisStorage<number>(client);
     await client.hset("h", "field", "1"); // another Redis type
-    const read = await rejection(
-      () => storage.read("h"),
-      SessionStorageError,
-    );
-    assert(read.message.includes('read session "h"'), read.message);
-    assert(read.message.includes("WRONGTYPE"), read.message);
-    const write = await rejection(
-      () => storage.compareAndSet("h", "x:y", 1),
-      SessionStorageError,
-    );
-    assert(write.message.includes('write session "h"'), write.message);
+    // A key of another type is not a session: it reads as absent (as listing
+    // skips it), and a checked write to it fails naming the key and the
+    // operation, leaving it as it was.
+    assertEquals(await storage.readWithVersion("h"), {
+      value: undefined,
+      version: null,
+    });
+    for (const expected of [null, "x:y", "x=1"]) {
+      const write = await rejection(
+        () => storage.compareAndSet("h", expected, 1),
+        SessionStorageError,
+      );
+      assert(write.message.includes('write session "h"'), write.message);
+      assert(write.message.includes("WRONGTYPE"), write.message);
+    }
     assertEquals(await client.hgetall("h"), { field: "1" });
 
     // The server goes away: the update fails naming the key, nothing is half

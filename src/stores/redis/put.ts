@@ -18,6 +18,7 @@ import type { SessionKeys } from "./keys.ts";
 import { RedisLease } from "./lease.ts";
 import type { ResolvedRedisOptions } from "./options.ts";
 import { run, WRITE } from "./scripts.ts";
+import { versionOf } from "./version.ts";
 
 const TOKEN_PREFIX = crypto.randomUUID().slice(0, 8);
 let nextToken = 0;
@@ -64,7 +65,7 @@ export async function putSession(
   if (lease?.lost) throw new SessionLeaseLostError(put.key);
   const token = `${TOKEN_PREFIX}${(nextToken++).toString(36)}`;
   await lease?.pause();
-  let answer: [number, string?];
+  let answer: [number];
   try {
     answer = await run(send, WRITE, [keys.value, keys.version, keys.lease], [
       put.expected,
@@ -73,7 +74,7 @@ export async function putSession(
       options.timeToLive,
       lease?.owner ?? "",
       put.value === undefined ? "d" : "s",
-    ]) as [number, string?];
+    ]) as [number];
   } catch (error) {
     lease?.resume();
     throw error;
@@ -90,6 +91,6 @@ export async function putSession(
   lease?.settle(true);
   return {
     ok: true,
-    version: put.value === undefined ? null : `${token}:${answer[1]}`,
+    version: put.value === undefined ? null : versionOf(token, text),
   };
 }

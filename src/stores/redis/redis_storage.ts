@@ -30,7 +30,7 @@ import {
   type ResolvedRedisOptions,
   resolveRedisOptions,
 } from "./options.ts";
-import { READ, run } from "./scripts.ts";
+import { readStored } from "./read.ts";
 
 export type {
   IoRedisLike,
@@ -164,20 +164,21 @@ export class RedisStorage<S> implements StorageAdapter<S> {
    * session (neither JSON nor this module's encoding).
    */
   async readWithVersion(key: string): Promise<VersionedValue<S>> {
-    const keys = this.#keys(key);
-    let answer: unknown;
+    let stored;
     try {
-      answer = await run(this.#redis.send, READ, [keys.value, keys.version], [
+      stored = await readStored(
+        this.#redis.send,
+        this.#keys(key),
         this.#options.timeToLive,
-      ]);
+      );
     } catch (error) {
       throw this.#failure(key, "read", error);
     }
-    if (!Array.isArray(answer)) {
+    if (stored === undefined) {
       this.#remember(key, null);
       return { value: undefined, version: null };
     }
-    const [text, version] = answer as [string, string];
+    const { text, version } = stored;
     const value = decodeSession(key, text) as S;
     this.#remember(key, version);
     return { value, version };

@@ -1,10 +1,11 @@
 // The Lua scripts: every read-modify-write of a session happens inside
 // Redis, on the keys of one hash slot (the session key and its companions,
 // `keys.ts`), so it runs on Redis Cluster and no other client can come in
-// between. A version is `<token>:<sha1 of the stored text>`: the token is
-// what our last write put in the version key (empty if none, as for data
-// written by `@grammyjs/storage-redis`), the hash tells a write by another
-// program that left the token alone.
+// between. A version is the token our last write put in the version key
+// (empty if none, as for data written by `@grammyjs/storage-redis`), then
+// either `=` and the stored text itself (small texts: nothing to hash on
+// either side) or `:` and the SHA-1 of the stored text (`version.ts`). The
+// text half tells a write by another program that left the token alone.
 import type { Send } from "./client.ts";
 
 /** A script: its source, and its SHA-1 once known. */
@@ -20,7 +21,8 @@ const script = (source: string): Script => ({ source });
 
 /**
  * Read. KEYS: value, version. ARGV: time to live in ms ("0": none; else the
- * deadline is renewed). Gives nil, or {text, version}.
+ * deadline is renewed), "1" to have the SHA-1 of the text as well. Gives
+ * nil, or {text, token} or {text, token, sha1}.
  */
 export const READ = script(`
 local text = redis.call('GET', KEYS[1])
@@ -30,15 +32,16 @@ if ARGV[1] ~= '0' then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   if token ~= '' then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end
 end
-return {text, token .. ':' .. redis.sha1hex(text)}
+if ARGV[2] == '1' then return {text, token, redis.sha1hex(text)} end
+return {text, token}
 `);
 
 /**
  * Write or delete, checked. KEYS: value, version, lease. ARGV: expected
  * version ("*": any, "": absent), text ("" with op "d": delete), new token,
  * time to live in ms ("0": none), lease owner ("": no lease), op ("s"/"d").
- * Gives {1, sha1} (written), {0} (the version was not the expected one), or
- * {-1} (the lease is not ours any more; nothing written).
+ * Gives {1} (written), {0} (the version was not the expected one), or {-1}
+ * (the lease is not ours any more; nothing written).
  */
 export const WRITE = script(`
 if ARGV[5] ~= '' then
@@ -51,13 +54,17 @@ if ARGV[1] ~= '*' then
   else
     if not text then return {0} end
     local token = redis.call('GET', KEYS[2]) or ''
-    if token .. ':' .. redis.sha1hex(text) ~= ARGV[1] then return {0} end
+    local kind = string.sub(ARGV[1], #token + 1, #token + 1)
+    local now
+    if kind == '=' then now = token .. '=' .. text
+    else now = token .. ':' .. redis.sha1hex(text) end
+    if now ~= ARGV[1] then return {0} end
   end
 end
 if ARGV[5] ~= '' then redis.call('DEL', KEYS[3]) end
 if ARGV[6] == 'd' then
   redis.call('DEL', KEYS[1], KEYS[2])
-  return {1, ''}
+  return {1}
 end
 if ARGV[4] == '0' then
   redis.call('SET', KEYS[1], ARGV[2])
@@ -66,7 +73,7 @@ else
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4])
   redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
 end
-return {1, redis.sha1hex(ARGV[2])}
+return {1}
 `);
 
 /**

@@ -1,9 +1,11 @@
-// Shared setup of the KV benchmarks: a bot per variant, a realistic mix of
-// updates, and a KV handle that counts the calls made through it.
+// Shared setup of the KV benchmarks: a bot per variant, and KV handles that
+// count or slow down the calls made through them (the updates are in
+// _mix_updates.ts).
 import { Bot, type Context, session as grammySession } from "grammy";
 import { sequentialize } from "@grammyjs/runner";
 import { lazySession, session, type StorageAdapter } from "../mod.ts";
 import { DenoKvStorage, type KvLike } from "../kv.ts";
+import { botInfo } from "./_mix_updates.ts";
 
 /** The session of the benchmark bots. */
 export interface Data {
@@ -63,14 +65,6 @@ export function plainKvAdapter<T>(kv: Deno.Kv): StorageAdapter<T> {
     delete: (key) => kv.delete(["sessions", key]),
   };
 }
-
-/** The bot of every KV benchmark (no call reaches Telegram). */
-export const botInfo = {
-  id: 1,
-  is_bot: true,
-  first_name: "Bench",
-  username: "bench_bot",
-} as Bot["botInfo"];
 
 /** A bot of the given variant over `kv`. */
 export function makeBot(variant: Variant, kv: Deno.Kv): Bot<Context> {
@@ -168,67 +162,6 @@ function minimalLazySession<C extends Context & { session: Promise<Data> }>(
   };
 }
 
-/** Texts of the 70/20/10 mix: 7 never touch the session, 2 read, 1 writes. */
-const MIX_TEXTS = [
-  "hello",
-  "write",
-  "hi",
-  "read",
-  "/help",
-  "ok",
-  "read",
-  "thanks",
-  "bye",
-  "yo",
-];
-
-type Update = Parameters<Bot["handleUpdate"]>[0];
-
-let updateId = 0;
-/** A text message from a private chat, with the next update id. */
-function textUpdate(chatOf: (id: number) => number, text: string): Update {
-  const id = ++updateId;
-  const chat = { id: chatOf(id), type: "private" as const, first_name: "U" };
-  return {
-    update_id: id,
-    message: {
-      message_id: id,
-      date: 0,
-      chat,
-      from: { id: chat.id, is_bot: false, first_name: "U" },
-      text,
-    },
-  };
-}
-
-let mixes = 0;
-/**
- * Ten updates for ten chats, one each: 7 never touch the session, 2 only
- * read it, 1 changes it (the 70/20/10 mix). Each call gives every chat the
- * next kind of update, so that over ten calls each chat gets each one.
- */
-export function mix(): Update[] {
-  const turn = mixes++;
-  return MIX_TEXTS.map((text, i) =>
-    textUpdate(() => 1000 + ((turn + i) % 10), text)
-  );
-}
-
-/**
- * `count` updates of the 70/20/10 mix, each for one of `chats` chats picked
- * by a fixed pseudo-random sequence (the same in every run).
- */
-export function mixOver(chats: number, count: number, seed = 1): Update[] {
-  let x = seed;
-  const updates = [];
-  for (let i = 0; i < count; i++) {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    const chat = 1000 + (x >>> 8) % chats;
-    updates.push(textUpdate(() => chat, MIX_TEXTS[i % MIX_TEXTS.length]!));
-  }
-  return updates;
-}
-
 /** A 3-line KV adapter's cost model on Deno Deploy, as assumptions. */
 export interface Latency {
   /** Added to every read call (get, getMany, list). */
@@ -265,13 +198,4 @@ export function slowKv(kv: Deno.Kv, latency: Latency): Deno.Kv {
       return value.bind(target);
     },
   });
-}
-
-/** The median of `values`. */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? sorted[mid]!
-    : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

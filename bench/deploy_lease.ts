@@ -21,14 +21,13 @@ import {
 } from "../mod.ts";
 import { DenoKvStorage } from "../kv.ts";
 import {
-  botInfo,
   countingKv,
   type Counts,
   type Data,
-  median,
-  mix,
   slowKv,
 } from "./_kv_bench_setup.ts";
+import { median } from "./_mix_driver.ts";
+import { botInfo, mix } from "./_mix_updates.ts";
 
 const READ_MS = 5;
 const COMMIT_MS = 25;

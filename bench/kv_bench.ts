@@ -1,7 +1,8 @@
 // `deno bench -A bench/kv_bench.ts`: grammY's built-in session over a plain KV
 // adapter (what @grammyjs/storage-denokv does) against ours, on a file KV.
 import { DenoKvStorage } from "../kv.ts";
-import { makeBot, mix, type Variant } from "./_kv_bench_setup.ts";
+import { makeBot, type Variant } from "./_kv_bench_setup.ts";
+import { mix } from "./_mix_updates.ts";
 
 const dir = await Deno.makeTempDir();
 const kv = await Deno.openKv(`${dir}/bench.kv`);

@@ -2,7 +2,7 @@
 // against what our store's read and write cost, on a file KV, per call. Rounds
 // interleave the cases; the figures are medians.
 import { DenoKvStorage } from "../kv.ts";
-import { median } from "./_kv_bench_setup.ts";
+import { median } from "./_mix_driver.ts";
 
 const rounds = Number(Deno.args[0] ?? 15);
 const perRound = 300;

@@ -10,14 +10,9 @@
 // front (per-chat queues, which a grammY bot needs to lose nothing).
 import type { Context } from "grammy";
 import type { Bot } from "grammy";
-import {
-  type Data,
-  makeBot,
-  median,
-  mixOver,
-  slowKv,
-  type Variant,
-} from "./_kv_bench_setup.ts";
+import { type Data, makeBot, slowKv, type Variant } from "./_kv_bench_setup.ts";
+import { median } from "./_mix_driver.ts";
+import { mixOver } from "./_mix_updates.ts";
 
 const rounds = Number(Deno.args[0] ?? 3);
 const latency = { readMs: 5, commitMs: 25 };

@@ -10,7 +10,8 @@
 // - strict: per-chat order; every update reads, only changed ones write.
 // - lazy: per-chat order for touched updates; untouched ones do nothing.
 // - +handover: a queued update that follows another skips its read.
-import { median, mixOver } from "./_kv_bench_setup.ts";
+import { median } from "./_mix_driver.ts";
+import { mixOver } from "./_mix_updates.ts";
 
 const READ_MS = 5;
 const COMMIT_MS = 25;

@@ -5,7 +5,9 @@
 // the bots (`minimal`: the least a checked session can do, hand-written);
 // `KINDS=untouched,read` the kinds.
 import type { Bot, Context } from "grammy";
-import { makeBot, median, mixOver, type Variant } from "./_kv_bench_setup.ts";
+import { makeBot, type Variant } from "./_kv_bench_setup.ts";
+import { median } from "./_mix_driver.ts";
+import { mixOver } from "./_mix_updates.ts";
 
 const rounds = Number(Deno.args[0] ?? 11);
 const memory = Deno.args[1] === "memory";

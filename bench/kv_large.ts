@@ -11,7 +11,7 @@
 // read apart, and ratios of DenoKvStorage against each.
 import { deserialize, serialize } from "node:v8";
 import { DenoKvStorage } from "../kv.ts";
-import { median } from "./_kv_bench_setup.ts";
+import { median } from "./_mix_driver.ts";
 import { LargeFloor } from "./_kv_large_floor.ts";
 
 const rounds = Number(Deno.args[0] ?? 21);

@@ -6,13 +6,9 @@
 // their own, not timed). `VARIANTS=grammy,strict,lazy,minimal,minimal-lazy`
 // adds the hand-written floors (the least a checked session can do) to the
 // same run; grammY must stay in the list, as the baseline.
-import {
-  countingKv,
-  makeBot,
-  median,
-  mixOver,
-  type Variant,
-} from "./_kv_bench_setup.ts";
+import { countingKv, makeBot, type Variant } from "./_kv_bench_setup.ts";
+import { median, opsPerUpdate, prepare, timeRounds } from "./_mix_driver.ts";
+import { mixOver } from "./_mix_updates.ts";
 
 const rounds = Number(Deno.args[0] ?? 15);
 const perRound = 1000;
@@ -25,58 +21,34 @@ const dir = await Deno.makeTempDir(
   Deno.args[1] === undefined ? {} : { dir: Deno.args[1] },
 );
 try {
-  const kvs = new Map<Variant, Deno.Kv>();
-  const bots = new Map<Variant, ReturnType<typeof makeBot>>();
-  const counting = new Map<Variant, ReturnType<typeof makeBot>>();
-  const counts = new Map<Variant, { reads: number; writes: number }>();
-  for (const variant of variants) {
+  const kvs: Deno.Kv[] = [];
+  const contenders = await prepare(variants, async (variant) => {
     const kv = await Deno.openKv(`${dir}/${variant}.kv`);
+    kvs.push(kv);
     // Timed rounds run on the plain handle; KV calls are counted on a second
     // bot over a counting handle, in rounds of their own, so that counting
     // costs nothing in the timings.
     const count = { reads: 0, writes: 0 };
-    const bot = makeBot(variant, kv);
-    const counted = makeBot(variant, countingKv(kv, count));
-    await bot.init();
-    await counted.init();
-    // Warm-up: every chat has a session before timing starts.
-    for (const update of mixOver(200, 2000, 99)) await bot.handleUpdate(update);
-    kvs.set(variant, kv);
-    counts.set(variant, count);
-    bots.set(variant, bot);
-    counting.set(variant, counted);
-  }
-  const times = new Map<Variant, number[]>(variants.map((v) => [v, []]));
+    return {
+      bot: makeBot(variant, kv),
+      counted: makeBot(variant, countingKv(kv, count)),
+      count: () => count.reads + count.writes,
+    };
+  });
   // The first rounds of a process run slower for every variant (compiling,
   // caches, the KV files): they are run like the others, and not counted.
   const warmUp = 3;
-  for (let round = -warmUp; round < rounds; round++) {
-    const order = (round + warmUp) % 2 === 0
-      ? variants
-      : [...variants].reverse();
-    for (const variant of order) {
-      const updates = mixOver(200, perRound, round + 1 + warmUp);
-      const bot = bots.get(variant)!;
-      const start = performance.now();
-      for (const update of updates) await bot.handleUpdate(update);
-      const micros = (performance.now() - start) * 1000 / perRound;
-      if (round >= 0) times.get(variant)!.push(micros);
-    }
-  }
-  const ops = new Map<Variant, number>();
-  for (const variant of variants) {
-    const bot = counting.get(variant)!;
-    const count = counts.get(variant)!;
-    // One round to warm this bot's caches, one counted.
-    for (const update of mixOver(200, perRound, 101)) {
-      await bot.handleUpdate(update);
-    }
-    const before = count.reads + count.writes;
-    for (const update of mixOver(200, perRound, 102)) {
-      await bot.handleUpdate(update);
-    }
-    ops.set(variant, (count.reads + count.writes - before) / perRound);
-  }
+  const { times } = await timeRounds({
+    contenders,
+    baseline: "grammy",
+    rounds,
+    warmUp,
+    order: "alternate",
+    updates: (round) => mixOver(200, perRound, round + 1 + warmUp),
+  });
+  const ops = await opsPerUpdate(contenders, perRound);
+  // grammY's median time over this variant's (not the median of per-round
+  // ratios, which postgres_mix.ts and redis_mix.ts print).
   const base = median(times.get("grammy")!);
   for (const variant of variants) {
     const t = median(times.get(variant)!);
@@ -86,7 +58,7 @@ try {
         `KV ops/update ${ops.get(variant)!.toFixed(2)}`,
     );
   }
-  for (const kv of kvs.values()) kv.close();
+  for (const kv of kvs) kv.close();
 } finally {
   await Deno.remove(dir, { recursive: true });
 }

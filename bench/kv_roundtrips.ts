@@ -1,6 +1,7 @@
 // `deno run -A bench/kv_roundtrips.ts`: KV calls per update for each variant,
 // over 1,000 updates of the 70/20/10 mix on a file KV.
-import { countingKv, makeBot, mix, type Variant } from "./_kv_bench_setup.ts";
+import { countingKv, makeBot, type Variant } from "./_kv_bench_setup.ts";
+import { mix } from "./_mix_updates.ts";
 
 const dir = await Deno.makeTempDir();
 try {

@@ -15,7 +15,8 @@ import { PsqlAdapter } from "@grammyjs/storage-psql";
 import pg from "pg";
 import { lazySession, session, type StorageAdapter } from "../mod.ts";
 import { PostgresStorage } from "../postgres.ts";
-import { median, mixOver } from "./_kv_bench_setup.ts";
+import { median, opsPerUpdate, prepare, timeRounds } from "./_mix_driver.ts";
+import { botInfo, mixOver } from "./_mix_updates.ts";
 import { startPostgres } from "../tests/_postgres_server.ts";
 
 type Data = { count: number; note: string };
@@ -35,12 +36,6 @@ const variants: Variant[] = [
   "strict-unprepared",
   "lazy-unprepared",
 ];
-const botInfo = {
-  id: 1,
-  is_bot: true,
-  first_name: "Bench",
-  username: "bench_bot",
-} as Bot["botInfo"];
 const note = "n".repeat(200);
 const initial = (): Data => ({ count: 0, note });
 
@@ -102,10 +97,7 @@ function makeBot(variant: Variant, storage: StorageAdapter<Data>): Bot {
 const server = await startPostgres(undefined, { cpus: "0" });
 const pools: pg.Pool[] = [];
 try {
-  const bots = new Map<Variant, Bot>();
-  const countingBots = new Map<Variant, Bot>();
-  const counts = new Map<Variant, { statements: number }>();
-  for (const variant of variants) {
+  const contenders = await prepare(variants, async (variant) => {
     const pool = new pg.Pool({ connectionString: server.url, max: 2 });
     pool.on("error", () => {}); // idle connections end with the server
     pools.push(pool);
@@ -115,48 +107,26 @@ try {
     for (let chat = 1000; chat < 1200; chat++) {
       await storage.write(`${chat}`, initial());
     }
-    const bot = makeBot(variant, storage);
-    const counted = makeBot(variant, countedStorage);
-    await bot.init();
-    await counted.init();
-    for (const update of mixOver(200, 2000, 99)) await bot.handleUpdate(update);
-    bots.set(variant, bot);
-    countingBots.set(variant, counted);
-    counts.set(variant, count);
-  }
-  const times = new Map<Variant, number[]>(variants.map((v) => [v, []]));
+    return {
+      bot: makeBot(variant, storage),
+      counted: makeBot(variant, countedStorage),
+      count: () => count.statements,
+    };
+  });
   const warmUp = 3;
-  for (let round = -warmUp; round < rounds; round++) {
-    const order = (round + warmUp) % 2 === 0
-      ? variants
-      : [...variants].reverse();
-    for (const variant of order) {
-      const updates = mixOver(200, perRound, round + 1 + warmUp);
-      const bot = bots.get(variant)!;
-      const start = performance.now();
-      for (const update of updates) await bot.handleUpdate(update);
-      const micros = (performance.now() - start) * 1000 / perRound;
-      if (round >= 0) times.get(variant)!.push(micros);
-    }
-  }
-  const perUpdate = new Map<Variant, number>();
-  for (const variant of variants) {
-    const bot = countingBots.get(variant)!;
-    const count = counts.get(variant)!;
-    for (const update of mixOver(200, perRound, 101)) {
-      await bot.handleUpdate(update);
-    }
-    const before = count.statements;
-    for (const update of mixOver(200, perRound, 102)) {
-      await bot.handleUpdate(update);
-    }
-    perUpdate.set(variant, (count.statements - before) / perRound);
-  }
+  const { times, ratios } = await timeRounds({
+    contenders,
+    baseline: "grammy",
+    rounds,
+    warmUp,
+    order: "alternate",
+    updates: (round) => mixOver(200, perRound, round + 1 + warmUp),
+  });
+  const perUpdate = await opsPerUpdate(contenders, perRound);
   // The median of per-round ratios against grammY's time in the same round.
-  const base = times.get("grammy")!;
   for (const variant of variants) {
     const mine = times.get(variant)!;
-    const ratio = median(mine.map((t, i) => base[i]! / t));
+    const ratio = median(ratios.get(variant)!);
     console.log(
       `${variant.padEnd(18)} ${
         median(mine).toFixed(0).padStart(5)

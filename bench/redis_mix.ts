@@ -24,10 +24,11 @@ import {
 import type { Update } from "grammy/types";
 import { RedisAdapter } from "@grammyjs/storage-redis";
 import { Redis } from "ioredis";
-import { cpuUsage } from "node:process";
 import { lazySession, session } from "../mod.ts";
 import { RedisStorage } from "../redis.ts";
 import { startRedis } from "../tests/_redis_server.ts";
+import { median, timeRounds } from "./_mix_driver.ts";
+import { botInfo } from "./_mix_updates.ts";
 
 interface Data {
   count: number;
@@ -37,12 +38,6 @@ interface Data {
 const CHATS = 200;
 const PER_ROUND = Number(Deno.env.get("PER_ROUND") ?? 400);
 const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 31);
-const botInfo = {
-  id: 1,
-  is_bot: true,
-  first_name: "Bench",
-  username: "bench_bot",
-} as Bot["botInfo"];
 
 const given = Deno.env.get("REDIS_PORT");
 const server = given === undefined ? await startRedis({ cpu: 0 }) : undefined;
@@ -111,10 +106,6 @@ interface Contestant {
   name: string;
   bot: Bot<C>;
   client: Redis & { sent: number };
-  times: number[];
-  /** Process CPU time per update, in µs, per round. */
-  cpu: number[];
-  handled: number;
 }
 
 function contestant(
@@ -122,14 +113,7 @@ function contestant(
   make: (client: Redis) => Middleware,
 ): Contestant {
   const client = countingClient();
-  return {
-    name,
-    bot: mixBot(make(client)),
-    client,
-    times: [],
-    cpu: [],
-    handled: 0,
-  };
+  return { name, bot: mixBot(make(client)), client };
 }
 
 const getSessionKey =
@@ -175,21 +159,6 @@ for (const prefix of ["g:", "gl:", "o:", "ol:"]) {
   }
 }
 
-async function round(c: Contestant, list: Update[]): Promise<number> {
-  const start = performance.now();
-  const cpu = cpuUsage();
-  for (const update of list) await c.bot.handleUpdate(update);
-  const spent = cpuUsage(cpu);
-  c.cpu.push((spent.user + spent.system) / list.length);
-  c.handled += list.length;
-  return (performance.now() - start) * 1000 / list.length; // µs per update
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 async function commandStats(): Promise<Map<string, number>> {
   const text = await seeder.info("commandstats");
   const calls = new Map<string, number>();
@@ -199,44 +168,45 @@ async function commandStats(): Promise<Map<string, number>> {
   return calls;
 }
 
-// Warm-up.
-for (let i = 0; i < 3; i++) {
-  for (const c of contestants) await round(c, updates());
-}
-for (const c of contestants) {
-  c.client.sent = 0;
-  c.handled = 0;
-  c.cpu.length = 0;
-}
-const ratios: number[][] = contestants.map(() => []);
-const before = await commandStats();
-for (let r = 0; r < ROUNDS; r++) {
-  const list = updates();
-  const times: number[] = [];
-  for (let k = 0; k < contestants.length; k++) {
-    const which = (r + k) % contestants.length;
-    times[which] = await round(contestants[which]!, list);
-  }
-  for (let k = 0; k < contestants.length; k++) {
-    contestants[k]!.times.push(times[k]!);
-    ratios[k]!.push(times[0]! / times[k]!);
-  }
-}
+// Three warm-up rounds, each bot on updates of its own; then every bot of a
+// timed round handles the same updates, and the order rotates every round.
+// The commands each client sends are counted over the timed rounds.
+let shared: [round: number, list: Update[]] = [-1, []];
+let before = new Map<string, number>();
+const { times, cpu, ratios } = await timeRounds({
+  contenders: new Map(contestants.map((c) => [c.name, c])),
+  baseline: contestants[0]!.name,
+  rounds: ROUNDS,
+  warmUp: 3,
+  order: "rotate",
+  updates(round) {
+    if (round < 0) return updates();
+    if (shared[0] !== round) shared = [round, updates()];
+    return shared[1];
+  },
+  async afterWarmUp() {
+    for (const c of contestants) c.client.sent = 0;
+    before = await commandStats();
+  },
+});
 const after = await commandStats();
+const handled = ROUNDS * PER_ROUND;
 
-const base = median(contestants[0]!.times);
+const base = median(times.get(contestants[0]!.name)!);
 console.log(
   `redis mix 70/20/10, ${CHATS} chats, 200-byte note, ${ROUNDS} rounds of ${PER_ROUND} updates, one at a time`,
 );
-for (const [k, c] of contestants.entries()) {
-  const us = median(c.times);
+for (const c of contestants) {
+  const us = median(times.get(c.name)!);
   console.log(
     `  ${c.name}: ${us.toFixed(1)} µs/update (${
       (1e6 / us).toFixed(0)
-    } updates/s, ${median(c.cpu).toFixed(1)} µs CPU of this process), ${
-      median(ratios[k]!).toFixed(2)
+    } updates/s, ${
+      median(cpu.get(c.name)!).toFixed(1)
+    } µs CPU of this process), ${
+      median(ratios.get(c.name)!).toFixed(2)
     }x grammY (median ratio; ${(base / us).toFixed(2)}x of medians), ${
-      (c.client.sent / c.handled).toFixed(3)
+      (c.client.sent / handled).toFixed(3)
     } commands/update`,
   );
 }

@@ -6,6 +6,7 @@ import type { Update } from "grammy/types";
 import { sequentialize } from "@grammyjs/runner";
 import { session, type StorageAdapter } from "../mod.ts";
 import { DenoKvStorage, type KvLike } from "../kv.ts";
+import { botInfo } from "./_mix_updates.ts";
 
 /** Updates handled at once, as grammY runner does by default-ish. */
 export const IN_FLIGHT = 32;
@@ -27,13 +28,6 @@ export type Variant = keyof typeof VARIANTS;
 interface Counter {
   count: number;
 }
-
-const botInfo = {
-  id: 1,
-  is_bot: true,
-  first_name: "Bench",
-  username: "bench_bot",
-} as Bot["botInfo"];
 
 /**
  * What `@grammyjs/storage-denokv` does (read = get, write = set), under

@@ -20,17 +20,11 @@ import {
   session,
   type SessionFlavor,
 } from "../mod.ts";
+import { botInfo } from "./_mix_updates.ts";
 
 interface Counter {
   count: number;
 }
-
-const botInfo = {
-  id: 1,
-  is_bot: true,
-  first_name: "Bench",
-  username: "bench_bot",
-} as Bot["botInfo"];
 
 function updates(): Update[] {
   return Array.from({ length: 1000 }, (_, i) =>

@@ -17,6 +17,7 @@
 import { Bot, Context, session as grammySession } from "grammy";
 import type { Update } from "grammy/types";
 import { cpuUsage } from "node:process";
+import { botInfo } from "./_mix_updates.ts";
 
 interface Recent {
   count: number;
@@ -29,13 +30,6 @@ for (const path of Deno.args) {
   const url = new URL(path, `file://${Deno.cwd()}/`).href;
   contestants.push([path, await import(url)]);
 }
-
-const botInfo = {
-  id: 1,
-  is_bot: true,
-  first_name: "Bench",
-  username: "bench_bot",
-} as Bot["botInfo"];
 
 const CHATS = 200;
 // ONLY=untouched|read|changed runs one kind of update (for a breakdown).

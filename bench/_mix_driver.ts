@@ -168,3 +168,27 @@ export async function timeRounds<V extends string>(
   }
   return { times, cpu, ratios };
 }
+
+/**
+ * The rounds of kv_mix.ts and postgres_mix.ts: three warm-up rounds (the
+ * first rounds of a process run slower for every variant: compiling, caches,
+ * files), the order alternating, and in every round each variant handles
+ * `perRound` updates of the mix seeded by the round (the same chats and
+ * kinds for all of them, in ids of their own).
+ */
+export function timeSeededRounds<V extends string>(
+  contenders: ReadonlyMap<V, { bot: Handler }>,
+  baseline: V,
+  rounds: number,
+  perRound: number,
+): Promise<Timings<V>> {
+  const warmUp = 3;
+  return timeRounds({
+    contenders,
+    baseline,
+    rounds,
+    warmUp,
+    order: "alternate",
+    updates: (round) => mixOver(200, perRound, round + 1 + warmUp),
+  });
+}

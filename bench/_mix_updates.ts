@@ -70,3 +70,25 @@ export function mixOver(chats: number, count: number, seed = 1): Update[] {
   }
   return updates;
 }
+
+/**
+ * `count` updates with the ids `firstId`, `firstId + 1`, ... for `chats`
+ * chats (chat `id * 7919 % chats`, so consecutive ids visit every chat),
+ * all with the text "x": the bot picks the kind of update from the id (7 of
+ * 10 untouched, 2 read, 1 changed). The mix of redis_mix.ts and mix_bench.ts.
+ */
+export function idMix(firstId: number, count: number, chats: number): Update[] {
+  return Array.from({ length: count }, (_, i) => {
+    const id = firstId + i;
+    return {
+      update_id: id,
+      message: {
+        message_id: id,
+        date: 0,
+        chat: { id: (id * 7919) % chats, type: "private", first_name: "A" },
+        from: { id: 1, is_bot: false, first_name: "A" },
+        text: "x",
+      },
+    } as Update;
+  });
+}

@@ -7,8 +7,12 @@
 // adds the hand-written floors (the least a checked session can do) to the
 // same run; grammY must stay in the list, as the baseline.
 import { countingKv, makeBot, type Variant } from "./_kv_bench_setup.ts";
-import { median, opsPerUpdate, prepare, timeRounds } from "./_mix_driver.ts";
-import { mixOver } from "./_mix_updates.ts";
+import {
+  median,
+  opsPerUpdate,
+  prepare,
+  timeSeededRounds,
+} from "./_mix_driver.ts";
 
 const rounds = Number(Deno.args[0] ?? 15);
 const perRound = 1000;
@@ -35,17 +39,12 @@ try {
       count: () => count.reads + count.writes,
     };
   });
-  // The first rounds of a process run slower for every variant (compiling,
-  // caches, the KV files): they are run like the others, and not counted.
-  const warmUp = 3;
-  const { times } = await timeRounds({
+  const { times } = await timeSeededRounds(
     contenders,
-    baseline: "grammy",
+    "grammy",
     rounds,
-    warmUp,
-    order: "alternate",
-    updates: (round) => mixOver(200, perRound, round + 1 + warmUp),
-  });
+    perRound,
+  );
   const ops = await opsPerUpdate(contenders, perRound);
   // grammY's median time over this variant's (not the median of per-round
   // ratios, which postgres_mix.ts and redis_mix.ts print).

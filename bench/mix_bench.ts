@@ -15,9 +15,8 @@
 // checkout: `git archive REV mod.ts src | tar -x -C /tmp/old`) to the same
 // rounds, against the same grammY baseline.
 import { Bot, Context, session as grammySession } from "grammy";
-import type { Update } from "grammy/types";
 import { cpuUsage } from "node:process";
-import { botInfo } from "./_mix_updates.ts";
+import { botInfo, idMix } from "./_mix_updates.ts";
 
 interface Recent {
   count: number;
@@ -37,20 +36,6 @@ const ONLY = { untouched: 0, read: 7, changed: 9 }[
   Deno.env.get("ONLY") as "untouched" | "read" | "changed"
 ];
 const PER_ROUND = Number(Deno.env.get("PER_ROUND") ?? 400);
-
-function updates(): Update[] {
-  return Array.from({ length: PER_ROUND }, (_, i) =>
-    ({
-      update_id: i,
-      message: {
-        message_id: i,
-        date: 0,
-        chat: { id: (i * 7919) % CHATS, type: "private", first_name: "A" },
-        from: { id: 1, is_bot: false, first_name: "A" },
-        text: "x",
-      },
-    }) as Update);
-}
 
 type C = Context & { session: Recent };
 // deno-lint-ignore no-explicit-any
@@ -92,7 +77,7 @@ function incrementBot(middleware: Middleware): Bot<C> {
 }
 
 const initial = (): Recent => ({ count: 0, ids: [] });
-const list = updates();
+const list = idMix(0, PER_ROUND, CHATS);
 
 // CPU time of this process, in µs: on a shared machine it leaves out the
 // time other processes had the core (wall time is used with CLOCK=wall).

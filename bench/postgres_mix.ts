@@ -15,8 +15,13 @@ import { PsqlAdapter } from "@grammyjs/storage-psql";
 import pg from "pg";
 import { lazySession, session, type StorageAdapter } from "../mod.ts";
 import { PostgresStorage } from "../postgres.ts";
-import { median, opsPerUpdate, prepare, timeRounds } from "./_mix_driver.ts";
-import { botInfo, mixOver } from "./_mix_updates.ts";
+import {
+  median,
+  opsPerUpdate,
+  prepare,
+  timeSeededRounds,
+} from "./_mix_driver.ts";
+import { botInfo } from "./_mix_updates.ts";
 import { startPostgres } from "../tests/_postgres_server.ts";
 
 type Data = { count: number; note: string };
@@ -113,15 +118,12 @@ try {
       count: () => count.statements,
     };
   });
-  const warmUp = 3;
-  const { times, ratios } = await timeRounds({
+  const { times, ratios } = await timeSeededRounds(
     contenders,
-    baseline: "grammy",
+    "grammy",
     rounds,
-    warmUp,
-    order: "alternate",
-    updates: (round) => mixOver(200, perRound, round + 1 + warmUp),
-  });
+    perRound,
+  );
   const perUpdate = await opsPerUpdate(contenders, perRound);
   // The median of per-round ratios against grammY's time in the same round.
   for (const variant of variants) {

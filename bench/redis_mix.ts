@@ -28,7 +28,7 @@ import { lazySession, session } from "../mod.ts";
 import { RedisStorage } from "../redis.ts";
 import { startRedis } from "../tests/_redis_server.ts";
 import { median, timeRounds } from "./_mix_driver.ts";
-import { botInfo } from "./_mix_updates.ts";
+import { botInfo, idMix } from "./_mix_updates.ts";
 
 interface Data {
   count: number;
@@ -63,19 +63,9 @@ type Middleware = (ctx: any, next: () => Promise<void>) => unknown;
 
 let updateId = 0;
 function updates(): Update[] {
-  return Array.from({ length: PER_ROUND }, () => {
-    const id = ++updateId;
-    return {
-      update_id: id,
-      message: {
-        message_id: id,
-        date: 0,
-        chat: { id: (id * 7919) % CHATS, type: "private", first_name: "A" },
-        from: { id: 1, is_bot: false, first_name: "A" },
-        text: "x",
-      },
-    } as Update;
-  });
+  const list = idMix(updateId + 1, PER_ROUND, CHATS);
+  updateId += PER_ROUND;
+  return list;
 }
 
 function mixBot(middleware: Middleware): Bot<C> {

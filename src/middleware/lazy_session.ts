@@ -12,14 +12,9 @@ import type {
 } from "./session_flavor.ts";
 import type { SessionContext, SessionOptions } from "./session_options.ts";
 import { resolveOptions } from "./_options.ts";
-import {
-  attachSession,
-  claimSession,
-  updateOwner,
-} from "./_context_session.ts";
-import { PropertySession } from "./_property_session.ts";
+import { attachSession } from "./_context_session.ts";
+import { openSinglePart } from "./_single_part.ts";
 import { isPromiseLike } from "../contract/_util.ts";
-import { migrateChatIfNeeded } from "./chat_migration.ts";
 
 /**
  * Lazy session middleware: like {@linkcode session}, but nothing is read until
@@ -73,25 +68,13 @@ export function lazySession<S, C extends SessionContext = SessionContext>(
   }
   const resolved = resolveOptions(options);
   return async (ctx, next) => {
-    const migrating = migrateChatIfNeeded(ctx, [resolved]); // chat_migration.ts
-    if (migrating !== undefined) await migrating;
-    const maybeKey = resolved.getSessionKey(ctx);
-    const key = isPromiseLike(maybeKey) ? await maybeKey : maybeKey;
-    const part = new PropertySession(
-      resolved,
-      ctx,
-      "session",
-      true,
-      updateOwner(ctx),
-    );
-    part.key = key;
-    // Same storage and key as a session already active for this update:
-    // join it (it reads, locks and writes).
-    if (claimSession(ctx, part, part.lockName) !== undefined) {
+    const opened = openSinglePart(resolved, ctx, true);
+    const part = isPromiseLike(opened) ? await opened : opened;
+    if (part === undefined) {
       await next();
       return;
     }
-    attachSession(ctx, part, key);
+    attachSession(ctx, part, part.key);
     try {
       await next(); // no catch: a throwing handler writes nothing
       const finished = part.finish();

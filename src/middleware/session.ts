@@ -19,6 +19,7 @@ import {
   updateOwner,
 } from "./_context_session.ts";
 import { PropertySession } from "./_property_session.ts";
+import { openSinglePart } from "./_single_part.ts";
 import { isPromiseLike } from "../contract/_util.ts";
 import { migrateChatIfNeeded } from "./chat_migration.ts";
 
@@ -95,26 +96,14 @@ function strictSingleSession<S, C extends SessionContext>(
 ): SessionMiddleware<C & SessionFlavor<S>> {
   const resolved = resolveOptions(options);
   return async (ctx, next) => {
-    const migrating = migrateChatIfNeeded(ctx, [resolved]); // chat_migration.ts
-    if (migrating !== undefined) await migrating;
-    const maybeKey = resolved.getSessionKey(ctx);
-    const key = isPromiseLike(maybeKey) ? await maybeKey : maybeKey;
-    const part = new PropertySession(
-      resolved,
-      ctx,
-      "session",
-      false,
-      updateOwner(ctx),
-    );
-    part.key = key;
-    // Same storage and key as a session already active for this update:
-    // join it (it reads, locks and writes).
-    if (claimSession(ctx, part, part.lockName) !== undefined) {
+    const opened = openSinglePart(resolved, ctx, false);
+    const part = isPromiseLike(opened) ? await opened : opened;
+    if (part === undefined) {
       await next();
       return;
     }
-    if (key === undefined) {
-      attachSession(ctx, part, key);
+    if (part.key === undefined) {
+      attachSession(ctx, part, part.key);
       await next();
       return;
     }
@@ -123,7 +112,7 @@ function strictSingleSession<S, C extends SessionContext>(
       if (locked !== undefined) await locked;
       const loaded = part.load();
       if (loaded !== undefined) await loaded;
-      attachSession(ctx, part, key);
+      attachSession(ctx, part, part.key);
       await next(); // no catch: a throwing handler writes nothing
       const finished = part.finish();
       if (finished !== undefined) await finished;

@@ -1,6 +1,6 @@
 // The cost of the cross-instance lease at Deno Deploy latency:
 //
-//   taskset -c 1 deno run -A bench/deploy_lease.ts [rounds]
+//   taskset -c 1 deno run --config deno.dev.json -A bench/deploy_lease.ts [rounds]
 //
 // Assumptions (stated in the README): a KV read (get, getMany, list) takes
 // 5 ms and a commit (atomic, set, delete) 25 ms, the rest of KV is a local

@@ -1,4 +1,4 @@
-// `taskset -c 1 deno run -A bench/kv_costs.ts [rounds]`: what one KV call costs
+// `taskset -c 1 deno run --config deno.dev.json -A bench/kv_costs.ts [rounds]`: what one KV call costs
 // against what our store's read and write cost, on a file KV, per call. Rounds
 // interleave the cases; the figures are medians.
 import { DenoKvStorage } from "../kv.ts";

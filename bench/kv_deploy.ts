@@ -1,4 +1,4 @@
-// `deno run -A bench/kv_deploy.ts [rounds]`: the 70/20/10 mix over 200
+// `deno run --config deno.dev.json -A bench/kv_deploy.ts [rounds]`: the 70/20/10 mix over 200
 // chats over a KV handle that behaves like a remote one. Assumptions (not
 // measurements of Deno Deploy): every read call (get, getMany) takes 5 ms
 // more, every write call (commit, set, delete) 25 ms more; the store under

@@ -1,4 +1,4 @@
-// `deno run -A bench/kv_deploy_model.ts [rounds]`: what per-chat order costs
+// `deno run --config deno.dev.json -A bench/kv_deploy_model.ts [rounds]`: what per-chat order costs
 // at the latencies of `kv_deploy.ts`, with no session code at all. The same
 // mix of updates (32 in flight, 1,000 updates over 200 chats) is "handled" by
 // timers only: a read waits 5 ms, a write 25 ms more, and updates of one chat

@@ -1,4 +1,4 @@
-// `taskset -c 1 deno run -A bench/kv_kinds.ts [rounds] [memory]`: the cost of
+// `taskset -c 1 deno run --config deno.dev.json -A bench/kv_kinds.ts [rounds] [memory]`: the cost of
 // each kind of update (untouched, read, changed) for grammY's session() over a
 // plain KV adapter and for ours, on a file KV (or `:memory:`). Medians of
 // interleaved rounds, µs per update. `VARIANTS=grammy,strict,minimal` picks

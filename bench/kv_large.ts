@@ -1,4 +1,4 @@
-// `taskset -c 1 deno run -A bench/kv_large.ts [rounds]`: an object session
+// `taskset -c 1 deno run --config deno.dev.json -A bench/kv_large.ts [rounds]`: an object session
 // of about 1 MiB (7,000 small records, V8-serialised) written and read
 // through DenoKvStorage, against the crash-safe floor of
 // `bench/_kv_large_floor.ts` (new generation of chunks in commits of at most

@@ -1,4 +1,4 @@
-// `deno run -A bench/kv_roundtrips.ts`: KV calls per update for each variant,
+// `deno run --config deno.dev.json -A bench/kv_roundtrips.ts`: KV calls per update for each variant,
 // over 1,000 updates of the 70/20/10 mix on a file KV.
 import { countingKv, makeBot, type Variant } from "./_kv_bench_setup.ts";
 import { mix } from "./_mix_updates.ts";

@@ -3,7 +3,7 @@
 // minus counted). grammY's session() alone loses most increments; the
 // serialised variants lose none.
 //
-//   deno run -A bench/lost_updates.ts [UPDATES]
+//   deno run --config deno.dev.json -A bench/lost_updates.ts [UPDATES]
 import {
   CHATS,
   handleAll,

@@ -6,7 +6,7 @@
 // Rounds alternate between the bots (each on its own Context subclass); the
 // medians are compared.
 //
-//   taskset -c 1 deno run -A bench/mix_bench.ts [path/to/other/mod.ts ...]
+//   taskset -c 1 deno run --config deno.dev.json -A bench/mix_bench.ts [path/to/other/mod.ts ...]
 //
 // Env: ROUNDS (default 201), PER_ROUND updates per round (400), ONLY,
 // CLOCK=wall for wall time instead of process CPU time.

@@ -7,7 +7,7 @@
 // baseline, in the same run; ours: strict and lazy sessions over
 // PostgresStorage on a pg Pool, with prepared statements (the default) and
 // without (`prepare: false`). Rounds interleave the variants (the order
-// alternates); figures are medians of per-round times, after 3 rounds not
+// rotates); figures are medians of per-round times, after 3 rounds not
 // counted. SQL statements per update are counted by wrapping the pool, in
 // rounds of their own (not timed).
 import { Bot, type Context, session as grammySession } from "grammy";

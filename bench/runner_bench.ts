@@ -3,7 +3,7 @@
 // a reply. grammY's session() with runner's sequentialize() (the documented
 // way to avoid lost updates) is the baseline; ours serialises per key by
 // itself. grammY's session() alone is as fast but loses updates; count them
-// with `deno run -A bench/lost_updates.ts`.
+// with `deno run --config deno.dev.json -A bench/lost_updates.ts`.
 //
 //   deno bench -A bench/runner_bench.ts
 import type { Bot } from "grammy";

@@ -33,6 +33,7 @@ import {
   ARRAY,
   arrayIndex,
   ERROR,
+  isDense,
   kindOf,
   KV_U64,
   MAP,
@@ -50,6 +51,8 @@ import {
 } from "./_value_path.ts";
 
 const hasOwn = Object.hasOwn;
+const getPrototypeOf = Object.getPrototypeOf;
+const objectPrototype = Object.prototype;
 
 const KV_U64_REFUSAL = "is a Deno.KvU64, which Deno KV keeps only as a " +
   "whole entry (a session that is one) and gives back inside a session as " +
@@ -109,14 +112,23 @@ function check(value: unknown, seen: Seen, depth: number): void {
 
 function checkObject(value: object, seen: Seen, depth: number): void {
   if (depth >= MAX_DEPTH) throw new Unstorable(TOO_DEEP);
+  // Most of a large session: plain records (what `kindOf` calls PLAIN).
+  if (getPrototypeOf(value) === objectPrototype) {
+    checkPlain(value as Record<string, unknown>, seen, depth);
+    return;
+  }
   const kind = kindOf(value);
   // A Deno.KvU64 only as the whole session: Deno KV keeps it as an entry.
   if (kind === KV_U64) {
     if (depth === 0) return;
     throw new Unstorable(KV_U64_REFUSAL);
   }
-  if (kind === PLAIN || kind === ARRAY) {
-    checkProperties(value as Record<string, unknown>, kind, seen, depth);
+  if (kind === PLAIN) {
+    checkPlain(value as Record<string, unknown>, seen, depth);
+    return;
+  }
+  if (kind === ARRAY) {
+    checkArray(value as Record<string, unknown>, seen, depth);
     return;
   }
   if (!firstMeeting(value, seen)) return;
@@ -146,36 +158,89 @@ function checkObject(value: object, seen: Seen, depth: number): void {
  */
 const SMALL = 32;
 
-// Own enumerable properties: for arrays, the elements that exist (holes
-// cost nothing) and any named properties. The path segment of a part is
-// only made for a part that is refused: a check that passes builds no
-// strings.
-function checkProperties(
+// Captured once: V8 compiles this check inside `for...in` to a look-up in
+// the object's own keys.
+const hasOwnProperty = Object.prototype.hasOwnProperty;
+
+// The own enumerable properties of a plain object, in the order
+// `Object.keys` lists them: `for...in` with the own-property check lists
+// exactly those (an inherited enumerable property is skipped; an own
+// non-enumerable one shadows it), without allocating an array of keys per
+// object, which was most of the cost of checking a large session of small
+// records. The path segment of a part is only made for a part that is
+// refused: a check that passes builds no strings.
+function checkPlain(
   value: Record<string, unknown>,
-  kind: number,
+  seen: Seen,
+  depth: number,
+): void {
+  let remembered = false;
+  let count = 0;
+  for (const key in value) {
+    if (!hasOwnProperty.call(value, key)) continue;
+    if (!remembered && ++count > SMALL) {
+      if (!firstMeeting(value, seen)) return; // met before: checked
+      remembered = true;
+    }
+    const inner = value[key];
+    const type = typeof inner;
+    if (type === "object") {
+      if (inner === null) continue;
+      if (!remembered) {
+        if (!firstMeeting(value, seen)) return; // met before: checked
+        remembered = true;
+      }
+      try {
+        checkObject(inner as object, seen, depth + 1);
+      } catch (error) {
+        throw withSegment(error, key, -1);
+      }
+    } else if (type === "function" || type === "symbol") {
+      throw withSegment(new Unstorable(primitiveRefusal(inner)!), key, -1);
+    }
+  }
+}
+
+// Own enumerable properties of an array: the elements that exist (holes
+// cost nothing) and any named properties.
+function checkArray(
+  value: Record<string, unknown>,
   seen: Seen,
   depth: number,
 ): void {
   const keys = Object.keys(value);
   let remembered = keys.length > SMALL;
   if (remembered && !firstMeeting(value, seen)) return;
+  // Without holes or named properties, elements are read by number.
+  const dense = isDense(keys, (value as unknown as unknown[]).length);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    const inner = value[key];
-    if (!remembered && typeof inner === "object" && inner !== null) {
-      if (!firstMeeting(value, seen)) return; // met before: checked
-      remembered = true;
-    }
-    try {
-      check(inner, seen, depth + 1);
-    } catch (error) {
-      if (error instanceof Unstorable) {
-        const index = kind === ARRAY ? arrayIndex(key) : -1;
-        error.segments.push(pathSegment(index < 0 ? key : index));
+    const inner = dense ? (value as unknown as unknown[])[i] : value[key];
+    const type = typeof inner;
+    if (type === "object") {
+      if (inner === null) continue;
+      if (!remembered) {
+        if (!firstMeeting(value, seen)) return; // met before: checked
+        remembered = true;
       }
-      throw error;
+      try {
+        checkObject(inner as object, seen, depth + 1);
+      } catch (error) {
+        throw withSegment(error, key, arrayIndex(key));
+      }
+    } else if (type === "function" || type === "symbol") {
+      const refused = new Unstorable(primitiveRefusal(inner)!);
+      throw withSegment(refused, key, arrayIndex(key));
     }
   }
+}
+
+/** Adds the segment of property `key` (`index` for an element) to a refusal. */
+function withSegment(error: unknown, key: string, index: number): unknown {
+  if (error instanceof Unstorable) {
+    error.segments.push(pathSegment(index < 0 ? key : index));
+  }
+  return error;
 }
 
 /** Remembers `value` as met; `false` if it was met before. */

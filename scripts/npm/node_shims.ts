@@ -1,6 +1,6 @@
 // Type declarations for the few Node.js built-ins the shipped code imports,
 // for compiling only (the build has no @types/node): `node:v8` for the KV
-// codec, and what the npm package's `grammy-sessions` command uses. A
+// codec, `node:crypto` for the Redis store's versions, and what the npm package's `grammy-sessions` command uses. A
 // consumer of the package never sees them: no emitted `.d.ts` may import a
 // `node:` module (emitted.ts checks it).
 import { rootDir } from "./paths.ts";
@@ -13,6 +13,13 @@ declare module "node:v8" {
   export function serialize(value: unknown): Uint8Array;
   export function deserialize(data: ArrayBufferView): any;
   export const DefaultDeserializer: unknown;
+}
+declare module "node:crypto" {
+  interface Hash {
+    update(data: string, encoding: "utf8"): Hash;
+    digest(encoding: "hex"): string;
+  }
+  export function createHash(algorithm: "sha1"): Hash;
 }
 declare module "node:process" {
   const process: unknown;

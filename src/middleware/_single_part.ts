@@ -1,3 +1,4 @@
+// This module is browser compatible.
 // How a single session (strict or lazy) starts on an update: a pending chat
 // migration first, then the key, then the part that holds the session. The
 // steps stay synchronous where the options allow it (no await on the hot

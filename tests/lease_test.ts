@@ -152,6 +152,51 @@ for (const where of ["memory", "file"] as const) {
     );
 
     await t.step(
+      "gives its claim back when the signal aborts between two rounds",
+      () =>
+        withKv(where, async (kv) => {
+          const holder = await acquireLease(kv, KEY, { timeToLive: 5000 });
+          const controller = new AbortController();
+          // The abort lands while the waiter, its claim written, reads the
+          // lease again: it is seen at the top of the next round.
+          let claimedReads = 0;
+          const aborting = new Proxy(kv, {
+            get(target, property) {
+              const value = Reflect.get(target, property, target);
+              if (property !== "getMany") {
+                return typeof value === "function" ? value.bind(target) : value;
+              }
+              return async (...args: Parameters<Deno.Kv["getMany"]>) => {
+                const entries = await target.getMany(...args);
+                if (
+                  entries.length === 2 && // a round's read: lease and claim
+                  entries.some((entry) =>
+                    entry.key.length === CLAIM.length &&
+                    entry.versionstamp !== null
+                  ) && ++claimedReads === 1
+                ) {
+                  controller.abort(new Error("shutting down"));
+                }
+                return entries;
+              };
+            },
+          });
+          await assertRejects(
+            () =>
+              acquireLease(aborting, KEY, {
+                timeToLive: 5000,
+                signal: controller.signal,
+              }),
+            Error,
+            "shutting down",
+          );
+          assertEquals(claimedReads, 1);
+          assertEquals((await kv.get(CLAIM)).versionstamp, null);
+          await holder.release();
+        }),
+    );
+
+    await t.step(
       "renews while held, so a waiter does not get in",
       () =>
         withKv(where, async (kv) => {

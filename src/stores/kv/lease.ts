@@ -129,9 +129,14 @@ export async function acquireLease(
   let entries: LeaseEntry[] | undefined; // unknown before the first read
   let claimed = false;
   for (let round = 0;; round++) {
-    if (signal?.aborted) throw signal.reason;
+    // Giving up, with our claim written or not yet known to be (an abort can
+    // land while the read after our own claim is under way): give it back.
+    if (signal?.aborted) {
+      await dropClaim(kv, claimKey, owner);
+      throw signal.reason;
+    }
     if (timeout !== undefined && Date.now() - started >= timeout) {
-      if (claimed) await dropClaim(kv, claimKey, owner);
+      await dropClaim(kv, claimKey, owner);
       throw new SessionLeaseTimeoutError(label, timeout);
     }
     const now = Date.now();
@@ -178,7 +183,7 @@ export async function acquireLease(
       try {
         await waitForChange(kv, [key, claimKey], seen, delay, signal);
       } catch (reason) {
-        if (claimed) await dropClaim(kv, claimKey, owner);
+        await dropClaim(kv, claimKey, owner);
         throw reason;
       }
     }

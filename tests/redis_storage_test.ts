@@ -236,6 +236,7 @@ Deno.test("RedisStorage: a failing command and a server that is down name the ke
       value: undefined,
       version: null,
     });
+    assertStrictEquals(await storage.has("h"), false);
     for (const expected of [null, "x:y", "x=1"]) {
       const write = await rejection(
         () => storage.compareAndSet("h", expected, 1),

@@ -238,9 +238,9 @@ export class RedisStorage<S> implements StorageAdapter<S> {
   /** Tells whether a session is stored under `key`. */
   async has(key: string): Promise<boolean> {
     try {
-      return Number(
-        await this.#redis.send(["EXISTS", this.#keys(key).value], key),
-      ) === 1;
+      // A key of another Redis type is not a session (it reads as absent).
+      return await this.#redis.send(["TYPE", this.#keys(key).value], key) ===
+        "string";
     } catch (error) {
       throw this.#failure(key, "read", error);
     }

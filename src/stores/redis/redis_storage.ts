@@ -56,11 +56,12 @@ const KNOWN_LIMIT = 10_000;
  *   serialisation.
  * - Every write is a compare-and-set that a Lua script does inside Redis,
  *   against a version made of a token in a companion key in the same hash
- *   slot and the SHA-1 of the stored text: a write by another process (also
- *   an old bot with storage-redis) between this update's read and its write
- *   makes the update fail with `SessionConflictError`, never overwritten.
- * - One script call per read, one per write; `timeToLive` is Redis's own
- *   expiry, renewed by every read and write.
+ *   slot and the stored text (its SHA-1 when long): a write by another
+ *   process (an old bot with storage-redis too) between this update's read
+ *   and its write makes the update fail with `SessionConflictError`.
+ * - One `MGET` per read (a script call with `timeToLive`), one script call
+ *   per write; `timeToLive` is Redis's own expiry, renewed by every read and
+ *   write.
  *
  * @example A store on an ioredis client
  * ```ts
@@ -157,7 +158,9 @@ export class RedisStorage<S> implements StorageAdapter<S> {
 
   /**
    * Reads a session with its version, for a later
-   * {@linkcode RedisStorage.compareAndSet}: one script call.
+   * {@linkcode RedisStorage.compareAndSet}: one `MGET` of the session and its
+   * version token (a script call with `timeToLive`). A key of another Redis
+   * type reads as absent.
    *
    * @throws {SessionStorageError} if Redis fails (naming the key and the
    * operation), or {@linkcode SessionValueError} for a value that is not a

@@ -7,14 +7,13 @@
 // either side) or `:` and the SHA-1 of the stored text (`version.ts`). The
 // text half tells a write by another program that left the token alone.
 import type { Send } from "./client.ts";
+import { sha1Hex } from "./version.ts";
 
-/** A script: its source, and its SHA-1 once known. */
+/** A script: its source, and its SHA-1 once first run. */
 export interface Script {
   source: string;
-  /** The SHA-1, once computed. */
+  /** The SHA-1 (what EVALSHA names it by), once computed. */
   sha?: string;
-  /** Its computation, while under way. */
-  hashing?: Promise<string>;
 }
 
 const script = (source: string): Script => ({ source });
@@ -131,18 +130,6 @@ redis.call('DEL', KEYS[1])
 return 1
 `);
 
-async function sha1(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-1",
-    new TextEncoder().encode(text),
-  );
-  return Array.from(
-    new Uint8Array(digest),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
-}
-
 function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith("NOSCRIPT");
 }
@@ -157,7 +144,7 @@ export async function run(
   keys: readonly string[],
   args: readonly string[],
 ): Promise<unknown> {
-  const sha = s.sha ?? (s.sha = await (s.hashing ??= sha1(s.source)));
+  const sha = s.sha ??= sha1Hex(s.source);
   const command = ["EVALSHA", sha, String(keys.length), ...keys, ...args];
   try {
     return await send(command, keys[0]);

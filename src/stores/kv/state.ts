@@ -3,6 +3,7 @@
 import { decodeHead, type Head, isLive, type SessionKeys } from "./layout.ts";
 import type { KvEntryLike, KvLike } from "./kv_like.ts";
 import { retryLocked } from "./retry.ts";
+import { BoundedMap } from "../../contract/_bounded_map.ts";
 
 /** One generation listed in the pending record. */
 export interface PendingGeneration {
@@ -132,7 +133,7 @@ const CACHE_SIZE = 1024;
  * Session data is never kept, only versions and the layout.
  */
 export class KnownStates {
-  readonly #states = new Map<string, Known>();
+  readonly #states = new BoundedMap<string, Known>(CACHE_SIZE);
 
   /** The remembered state of `key`. */
   get(key: string): Known | undefined {
@@ -154,11 +155,6 @@ export class KnownStates {
         pending: known.pending,
         pendingVs: known.pendingVs,
       };
-    const states = this.#states;
-    if (states.size >= CACHE_SIZE && !states.has(key)) {
-      const oldest = states.keys().next();
-      if (!oldest.done) states.delete(oldest.value);
-    }
-    states.set(key, kept);
+    this.#states.set(key, kept);
   }
 }

@@ -13,6 +13,7 @@ import type {
   WriteOptions,
 } from "../../contract/storage_adapter.ts";
 import { KNOWN_VERSION } from "../../contract/_known_version.ts";
+import { BoundedMap } from "../../contract/_bounded_map.ts";
 import { REWRITE } from "../../contract/_rewrite.ts";
 import {
   DEFAULT_MAX_HOLD,
@@ -84,7 +85,7 @@ const KNOWN_LIMIT = 10_000;
 export class RedisStorage<S> implements StorageAdapter<S> {
   readonly #redis: RedisCommands;
   readonly #options: ResolvedRedisOptions;
-  readonly #known = new Map<string, Version>();
+  readonly #known = new BoundedMap<string, Version>(KNOWN_LIMIT);
 
   /**
    * With the option `lease`: takes the lease of a session key across all
@@ -142,13 +143,6 @@ export class RedisStorage<S> implements StorageAdapter<S> {
       : new SessionStorageError(key, operation, error);
   }
 
-  #remember(key: string, version: Version): void {
-    const known = this.#known;
-    known.delete(key);
-    known.set(key, version);
-    if (known.size > KNOWN_LIMIT) known.delete(known.keys().next().value!);
-  }
-
   /**
    * Reads a session; `undefined` if there is none (or it expired).
    */
@@ -178,12 +172,12 @@ export class RedisStorage<S> implements StorageAdapter<S> {
       throw this.#failure(key, "read", error);
     }
     if (stored === undefined) {
-      this.#remember(key, null);
+      this.#known.set(key, null);
       return { value: undefined, version: null };
     }
     const { text, version } = stored;
     const value = decodeSession(key, text) as S;
-    this.#remember(key, version);
+    this.#known.set(key, version);
     return { value, version };
   }
 
@@ -230,7 +224,7 @@ export class RedisStorage<S> implements StorageAdapter<S> {
         { key, expected, value, options },
         this.#options,
       );
-      if (outcome.ok) this.#remember(key, outcome.version);
+      if (outcome.ok) this.#known.set(key, outcome.version);
       else this.#known.delete(key);
       return outcome;
     } catch (error) {

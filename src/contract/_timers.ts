@@ -38,3 +38,46 @@ export function setLongTimeout(fn: () => void, ms: number): LongTimer {
 export function leaseRenewalDelay(timeToLive: number): number {
   return Math.min(MAX_TIMER_DELAY, Math.max(1, Math.floor(timeToLive / 3)));
 }
+
+/**
+ * The renewal timer of a held lease (KV, Redis, PostgreSQL): `renew` runs
+ * when the timer fires, one renewal at a time, and may call `after()` for
+ * the next one. `stop()` clears the timer, waits for a renewal under way and
+ * keeps any new timer from starting until `resume()`: the write that gives
+ * the lease back runs with no renewal pending, and none is left behind.
+ */
+export class LeaseRenewals {
+  readonly #renew: () => Promise<void>;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+
+  /** @param renew One renewal (it handles its own errors). */
+  constructor(renew: () => Promise<void>) {
+    this.#renew = renew;
+  }
+
+  /** Renews in `ms`, unless stopped or a renewal already waits. */
+  after(ms: number): void {
+    if (this.#stopped || this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#running = this.#renew().finally(() => {
+        this.#running = undefined;
+      });
+    }, ms);
+  }
+
+  /** Stops renewing; resolves once no renewal is under way. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#running !== undefined) await this.#running;
+  }
+
+  /** Lets `after()` start timers again (after a write that did not release). */
+  resume(): void {
+    this.#stopped = false;
+  }
+}

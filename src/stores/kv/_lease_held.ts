@@ -1,7 +1,7 @@
 // A lease that is held: renewal, release in a write's commit, release.
 
 import { SessionLeaseLostError } from "../../contract/lease_errors.ts";
-import { leaseRenewalDelay } from "../../contract/_timers.ts";
+import { leaseRenewalDelay, LeaseRenewals } from "../../contract/_timers.ts";
 import {
   type LeaseAtomic,
   type LeaseKey,
@@ -27,8 +27,13 @@ export class KvLease {
   #versionstamp: string;
   #until: number;
   #state: "held" | "paused" | "released" | "lost" = "held";
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #renewing: Promise<void> | undefined;
+  readonly #renewals = new LeaseRenewals(async () => {
+    try {
+      await this.#renew();
+    } finally {
+      this.#schedule();
+    }
+  });
   /** `addRelease` went into the commit being made. */
   #added = false;
 
@@ -67,13 +72,7 @@ export class KvLease {
 
   #schedule(): void {
     if (this.#state !== "held" || this.#until >= this.#latest) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#renewing = this.#renew().finally(() => {
-        this.#renewing = undefined;
-        this.#schedule();
-      });
-    }, leaseRenewalDelay(this.#timeToLive));
+    this.#renewals.after(leaseRenewalDelay(this.#timeToLive));
   }
 
   async #renew(): Promise<void> {
@@ -105,10 +104,8 @@ export class KvLease {
    * Call it before building the commit that releases the lease.
    */
   async pause(): Promise<void> {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
     if (this.#state === "held") this.#state = "paused";
-    while (this.#renewing !== undefined) await this.#renewing;
+    await this.#renewals.stop();
   }
 
   /**

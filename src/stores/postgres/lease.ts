@@ -19,7 +19,7 @@
 // No advisory locks: they belong to a connection, and a pool hands each
 // statement to any connection.
 import { SessionConflictError } from "../../contract/errors.ts";
-import { leaseRenewalDelay } from "../../contract/_timers.ts";
+import { leaseRenewalDelay, LeaseRenewals } from "../../contract/_timers.ts";
 import { DEFAULT_MAX_HOLD } from "../../contract/_lease_option.ts";
 import type {
   AcquireLeaseOptions,
@@ -50,8 +50,13 @@ export class PostgresLease implements SessionLease {
   readonly #latest: number;
   #until: number;
   #state: "held" | "released" | "lost" = "held";
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #renewing: Promise<void> | undefined;
+  readonly #renewals = new LeaseRenewals(async () => {
+    try {
+      await this.#renew();
+    } finally {
+      this.#schedule();
+    }
+  });
 
   /** Use {@linkcode takeLease}. */
   constructor(
@@ -79,13 +84,7 @@ export class PostgresLease implements SessionLease {
 
   #schedule(): void {
     if (this.#state !== "held" || this.#until >= this.#latest) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#renewing = this.#renew().finally(() => {
-        this.#renewing = undefined;
-        this.#schedule();
-      });
-    }, leaseRenewalDelay(this.#ttl));
+    this.#renewals.after(leaseRenewalDelay(this.#ttl));
   }
 
   async #renew(): Promise<void> {
@@ -110,9 +109,7 @@ export class PostgresLease implements SessionLease {
    * the lease is known to be lost.
    */
   async settleBeforeWrite(): Promise<void> {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    while (this.#renewing !== undefined) await this.#renewing;
+    await this.#renewals.stop();
     if (this.#state === "lost") throw leaseLost(this.key);
   }
 
@@ -125,9 +122,7 @@ export class PostgresLease implements SessionLease {
 
   /** Gives the lease back if it is still held; safe to call twice. */
   async release(): Promise<void> {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    while (this.#renewing !== undefined) await this.#renewing;
+    await this.#renewals.stop();
     if (this.#state !== "held") return;
     this.#state = "released";
     await this.#run(this.#sql.release, [this.key, this.owner]);

@@ -13,7 +13,7 @@
 //   `maxHold` after taking it; the session's write checks that the lease is
 //   still ours and releases it in the same script.
 import type { SessionLease } from "../../contract/storage_adapter.ts";
-import { leaseRenewalDelay } from "../../contract/_timers.ts";
+import { leaseRenewalDelay, LeaseRenewals } from "../../contract/_timers.ts";
 import type { Send } from "./client.ts";
 import { ACQUIRE, RELEASE, RENEW, run } from "./scripts.ts";
 import type { SessionKeys } from "./keys.ts";
@@ -39,8 +39,7 @@ export class RedisLease implements SessionLease {
   readonly #timeToLive: number;
   readonly #latest: number;
   #state: "held" | "released" | "lost" = "held";
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #renewing: Promise<void> | undefined;
+  readonly #renewals = new LeaseRenewals(() => this.#renew());
 
   /** Use {@linkcode acquireRedisLease}. */
   constructor(
@@ -76,10 +75,7 @@ export class RedisLease implements SessionLease {
   #schedule(): void {
     const left = this.#latest - Date.now();
     if (left <= 0) return; // held as long as it may be: it expires
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#renewing = this.#renew().finally(() => this.#renewing = undefined);
-    }, Math.min(leaseRenewalDelay(this.#timeToLive), left));
+    this.#renewals.after(Math.min(leaseRenewalDelay(this.#timeToLive), left));
   }
 
   async #renew(): Promise<void> {
@@ -107,9 +103,7 @@ export class RedisLease implements SessionLease {
    * write that releases the lease.
    */
   async pause(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    while (this.#renewing !== undefined) await this.#renewing;
+    await this.#renewals.stop();
   }
 
   /** The write that carried the release succeeded (`true`) or found the lease gone. */
@@ -123,7 +117,8 @@ export class RedisLease implements SessionLease {
 
   /** Resumes renewing after a write that did not release (a conflict). */
   resume(): void {
-    if (this.#state === "held" && this.#timer === undefined) this.#schedule();
+    this.#renewals.resume();
+    if (this.#state === "held") this.#schedule();
   }
 
   /** Gives the lease back if it is still held; safe to call twice. */

@@ -37,11 +37,12 @@ function keyed<S>(
 ): Opened<S> | Promise<Opened<S>> {
   const maybeKey = resolved.getSessionKey(ctx);
   return isPromiseLike(maybeKey)
-    ? Promise.resolve(maybeKey).then((key) => part(resolved, ctx, lazy, key))
-    : part(resolved, ctx, lazy, maybeKey);
+    ? Promise.resolve(maybeKey).then((key) => claim(resolved, ctx, lazy, key))
+    : claim(resolved, ctx, lazy, maybeKey);
 }
 
-function part<S>(
+/** The part for `key`, unless this update already has that session. */
+function claim<S>(
   resolved: ResolvedOptions<S>,
   ctx: SessionContext,
   lazy: boolean,
